@@ -1,0 +1,41 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+# Both create the virtual environment in .venv when it is missing.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+FR := $(VENV)/bin/fr-eval
+STAMP := $(VENV)/.fr-eval-installed
+
+.PHONY: env demo test synth-suite bench clean
+
+env: $(STAMP)
+
+# dlib: the prebuilt dlib-bin wheel (pip would otherwise compile dlib for ~9 min).
+# face_recognition: --no-deps, so that it does not pull the source dlib.
+# setuptools<81: face_recognition_models imports pkg_resources.
+$(STAMP): setup.cfg pyproject.toml Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install "setuptools<81" wheel
+	$(PIP) install dlib-bin
+	$(PIP) install --no-deps face-recognition==1.3.0 "face_recognition_models>=0.3"
+	$(PIP) install -e ".[test,distributed,dlib]"
+	touch $(STAMP)
+
+demo: env
+	$(FR) replay datasets/hamilton --out runs/demo --overwrite
+	$(FR) score runs/demo
+	$(FR) report runs/demo -o reports/demo.pdf
+
+test: env
+	$(PY) -m pytest -q -ra
+
+synth-suite: env
+	$(FR) synth --suite datasets/synthetic --out-root datasets/synthetic/build
+
+bench: env
+	$(PY) benchmarks/replay.py
+	$(PY) benchmarks/sweep.py
+
+clean:
+	rm -rf runs build *.egg-info
