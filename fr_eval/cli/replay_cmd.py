@@ -1,0 +1,144 @@
+"""``fr-eval replay``, ``fr-eval validate`` and ``fr-eval matchers``."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import click
+
+from .options import json_option, quiet_option, show_progress
+
+
+def _matcher_options(pairs: tuple[str, ...]) -> dict:
+    from ..errors import InputError
+
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise InputError(f"--matcher-option {pair!r} is not KEY=VALUE")
+        k, v = pair.split("=", 1)
+        out[k.strip().replace("-", "_")] = v.strip()
+    return out
+
+
+@click.command()
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Run folder to write.")
+@click.option("--matcher", "-m", default=None, help="Matcher name (default: the bundle's; see `fr-eval matchers`).")
+@click.option("--matcher-option", "matcher_opts", multiple=True, metavar="KEY=VALUE",
+              help="Matcher setting, e.g. upsample=0 (repeatable).")
+@click.option("--scores", type=click.Path(path_type=Path), default=None,
+              help="With --matcher scores: the CSV of recorded scores to import.")
+@click.option("--fps", type=float, default=5.0, show_default=True, help="Frames sampled per second of footage.")
+@click.option("--threshold", type=float, default=None, help="Alert threshold (default: the bundle's operated one).")
+@click.option("--top-k", type=int, default=10, show_default=True, help="Candidate scores kept per track.")
+@click.option("--faces-per-track", type=int, default=3, show_default=True,
+              help="Best-quality faces embedded per track (per chunk).")
+@click.option("--chunk-seconds", type=float, default=60.0, show_default=True, help="Length of a work chunk.")
+@click.option("--overlap-seconds", type=float, default=2.0, show_default=True,
+              help="Look-ahead decoded past each chunk to join tracks across the boundary.")
+@click.option("--workers", "-j", type=int, default=None, help="Local worker processes (default: every core).")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT", help="Run chunks on a dask.distributed cluster.")
+@click.option("--keep-embeddings", is_flag=True,
+              help="Keep embeddings of every track (default: only of tracks that alerted).")
+@click.option("--resume", is_flag=True, help="Finish an interrupted replay (RUN.partial).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing run (the old one is kept until the new one is complete).")
+@json_option
+@quiet_option
+def replay(bundle, out, matcher, matcher_opts, scores, fps, threshold, top_k, faces_per_track, chunk_seconds,
+           overlap_seconds, workers, scheduler, keep_embeddings, resume, overwrite, as_json, quiet):
+    """Replay BUNDLE's footage through a face matcher into the run folder OUT.
+
+    Detects faces in sampled frames, links them into face tracks, embeds the
+    best faces of each track, scores them against the watchlist and raises one
+    alert per track and subject whose similarity reaches the threshold.
+    """
+    from ..replay import ExecOptions, ReplayOptions, replay as run_replay
+    from ..tracking import TrackerParams
+
+    opts = _matcher_options(matcher_opts)
+    if scores is not None:
+        opts["path"] = str(scores.resolve())
+        matcher = matcher or "scores"
+    options = ReplayOptions(matcher=matcher, matcher_options=opts, fps=fps, threshold=threshold, top_k=top_k,
+                            chunk_s=chunk_seconds, overlap_s=overlap_seconds, keep_embeddings=keep_embeddings,
+                            tracker=TrackerParams(keep_best=faces_per_track))
+    execution = ExecOptions(workers=workers, scheduler=scheduler, resume=resume, overwrite=overwrite,
+                            progress=show_progress(quiet))
+    say = (lambda msg: None) if quiet else (lambda msg: click.echo(msg, err=True))
+    result = run_replay(bundle, out, options, execution, on_event=say)
+    if as_json:
+        click.echo(json.dumps({"run": str(result.run), "summary": result.summary,
+                               "signature": result.manifest["signature"]}, indent=2))
+        return
+    click.echo(format_summary(result.run, result.manifest))
+
+
+def format_summary(run: Path, manifest: dict) -> str:
+    from ..runstore import read_table
+
+    s = manifest["summary"]
+    lines = [f"replayed {manifest['bundle']['id']} -> {run}",
+             f"  matcher    {manifest['matcher']['name']} ({manifest['matcher']['version']}), "
+             f"threshold {manifest['parameters']['threshold']:g}, {manifest['parameters']['fps']:g} fps sampled"]
+    if s["footage_s"]:
+        rtf = s["realtime_factor"]
+        lines.append(f"  footage    {s['footage_s']:.1f} s, {s['frames']} frames sampled, {s['faces']} faces, "
+                     f"{s['tracks']} tracks, {s['alerts']} alerts")
+        lines.append(f"  time       {s['wall_s']:.1f} s wall, real-time factor {rtf:.2f} "
+                     f"({'faster' if rtf < 1 else 'slower'} than real time: {s['speed_x_realtime']:.2f}x)")
+    else:
+        lines.append(f"  imported   {s['tracks']} face events, {s['candidates']} candidate scores, {s['alerts']} alerts")
+    for p in manifest.get("decode_problems", []):
+        lines.append(f"  warning    {p['footage']}: decoding broke at {p['broke_at_s']:.2f} s ({p['error']}); "
+                     "frames before it were used")
+    alerts = read_table(run, "alerts")
+    if len(alerts):
+        lines.append("  alerts:")
+        for a in alerts.sort_values(["camera", "t"]).itertuples():
+            lines.append(f"    {a.alert_id:<32} {a.camera:<12} t={a.t:7.2f}s  {a.subject_id:<20} "
+                         f"similarity {a.similarity:.3f}")
+    lines.append(f"  signature  {manifest['signature']}")
+    return "\n".join(lines)
+
+
+@click.command()
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option("--enrol", "check_enrol", is_flag=True, help="Also enrol the watchlist with the bundle's matcher.")
+def validate(bundle, check_enrol):
+    """Check a deployment BUNDLE (files, columns, types, paths) without replaying it."""
+    from ..bundle import load_bundle
+    from ..footage import probe
+
+    b = load_bundle(bundle)
+    total = 0.0
+    for f in b.footage:
+        info = probe(f.path, f.fps)
+        total += info.duration_s if math.isfinite(info.duration_s) else 0
+    if check_enrol:
+        from ..enrolment import enrol
+        from ..matchers.registry import load_matcher
+
+        enrol(b, load_matcher(b.matcher))
+    n_truth = 0 if b.truth is None else len(b.truth)
+    click.echo(f"{b.root}: valid bundle {b.id!r}: {len(b.watchlist)} watchlist subjects, {len(b.footage)} footage "
+               f"({total:.1f} s), {n_truth} truth passages, "
+               f"{0 if b.adjudication is None else len(b.adjudication)} adjudicated alerts")
+
+
+@click.command()
+@json_option
+def matchers(as_json):
+    """List installed face matchers (entry-point group fr_eval.matchers)."""
+    from ..matchers.registry import available_matchers
+
+    rows = available_matchers()
+    if as_json:
+        click.echo(json.dumps([r.__dict__ for r in rows], indent=2))
+        return
+    width = max((len(r.name) for r in rows), default=4)
+    click.echo(f"{'name':<{width}}  {'package':<12} {'version':<10} target")
+    for r in rows:
+        click.echo(f"{r.name:<{width}}  {r.package:<12} {r.version:<10} {r.target}")
