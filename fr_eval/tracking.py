@@ -33,6 +33,7 @@ class TrackerParams:
     w_iou: float = 0.5
     w_dist: float = 0.3
     w_app: float = 0.2
+    w_gap: float = 0.3            # penalty for a track unseen for max_gap_s (prefer recently seen tracks)
     max_cost: float = 0.9
     keep_best: int = 3            # faces per track to embed
     crop_margin: float = 0.6      # crop = box grown by this share of its size on each side
@@ -119,7 +120,8 @@ class Tracker:
         self._next = first_id
 
     def _cost(self, track: Track, ob: FaceObs) -> float:
-        a, b = track.last.det, ob.det
+        b = ob.det
+        a = _predict(track, ob.t)
         ha, hb = max(a.height, 1), max(b.height, 1)
         if max(ha, hb) / min(ha, hb) > self.p.max_size_ratio:
             return math.inf
@@ -130,8 +132,9 @@ class Tracker:
         if ov < self.p.min_iou and dist > self.p.max_centre_dist:
             return math.inf
         app = float(np.minimum(track.last.hist, ob.hist).sum())  # histogram intersection in [0, 1]
+        gap = (ob.t - track.last.t) / self.p.max_gap_s if self.p.max_gap_s > 0 else 0.0
         return (self.p.w_iou * (1 - ov) + self.p.w_dist * min(dist / self.p.max_centre_dist, 1.0)
-                + self.p.w_app * (1 - app))
+                + self.p.w_app * (1 - app) + self.p.w_gap * min(max(gap - 0.2, 0.0), 1.0))
 
     def step(self, t: float, observations: list[FaceObs]) -> None:
         """Feed the detections of one sampled frame (time ``t``)."""
@@ -172,6 +175,22 @@ class Tracker:
         self.closed.extend(self.open)
         self.open = []
         return sorted(self.closed, key=lambda tr: tr.local_id)
+
+
+def _predict(track: Track, t: float) -> Detection:
+    """The track's box moved to time ``t`` at its last velocity (constant-velocity model)."""
+    last = track.last.det
+    if len(track.obs) < 2:
+        return last
+    prev = track.obs[-2]
+    dt = track.last.t - prev.t
+    if dt <= 0:
+        return last
+    vx = ((last.x0 + last.x1) - (prev.det.x0 + prev.det.x1)) / 2 / dt
+    vy = ((last.y0 + last.y1) - (prev.det.y0 + prev.det.y1)) / 2 / dt
+    ahead = t - track.last.t
+    dx, dy = int(round(vx * ahead)), int(round(vy * ahead))
+    return Detection(last.x0 + dx, last.y0 + dy, last.x1 + dx, last.y1 + dy, last.score)
 
 
 def crop_face(image: np.ndarray, det: Detection, margin: float) -> tuple[np.ndarray, tuple[int, int]]:
