@@ -95,11 +95,13 @@ def process_chunk(spec: ChunkSpec, matcher, gallery: np.ndarray, params: ChunkPa
     end = spec.t1 + spec.overlap_s
     n_faces = 0
     n_core_frames = 0
+    last_t = None
     detect_s = 0.0
     for frame in sample_frames(Path(spec.path), fps=spec.fps, t0=spec.t0, t1=end, folder_fps=spec.folder_fps,
                                report=report, threads=params.threads):
         core = frame.t < spec.t1
         n_core_frames += core
+        last_t = frame.t
         t_det = time.perf_counter()
         dets = matcher.detect(frame.image)
         detect_s += time.perf_counter() - t_det
@@ -145,7 +147,8 @@ def process_chunk(spec: ChunkSpec, matcher, gallery: np.ndarray, params: ChunkPa
              "lookahead_frames": report.frames_sampled - n_core_frames, "frames_decoded": report.frames_decoded,
              "faces": n_faces, "tracks": len(tracks), "embedded": len(face_rows),
              "seconds": round(time.perf_counter() - started, 3), "detect_s": round(detect_s, 3),
-             "embed_s": round(embed_s, 3), "broke_at_s": report.broke_at_s, "decode_error": report.error}
+             "embed_s": round(embed_s, 3), "broke_at_s": report.broke_at_s, "decode_error": report.error,
+             "last_t": last_t}
     write_json(paths["done"], stats)
     return stats
 

@@ -327,6 +327,13 @@ def _finalise_footage(bundle, specs, enrolment, threshold, options, work, manife
             if stats.get("decode_error"):
                 decode.append({"footage": f.rel, "chunk": s.name, "broke_at_s": stats["broke_at_s"],
                                "error": stats["decode_error"]})
+        meta = manifest["footage"][f.index]
+        last = max((t for t in (_chunk_stats(work, s).get("last_t") for s in fspecs) if t is not None), default=0.0)
+        expected = meta["duration_s"]
+        if expected == expected and last < expected - 1.0 / options.fps - 2.0 / (meta["fps"] or 25) \
+                and not any(d["footage"] == f.rel for d in decode):
+            decode.append({"footage": f.rel, "chunk": fspecs[-1].name, "broke_at_s": last,
+                           "error": f"stream ended at {last:.2f} s but the file says {expected:.2f} s (truncated?)"})
     manifest["decode_problems"] = decode
     manifest["chunks"]["stats"] = [_chunk_stats(work, s) for s in specs]
 
