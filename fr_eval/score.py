@@ -1,0 +1,97 @@
+"""Score one or several replay runs with every counting method.
+
+One run: every method on the run's funnel, intervals as asked (a bootstrap
+resamples whole subjects).  Several runs: every method per deployment, and
+overall on the summed funnel with a cluster bootstrap **by deployment**, since
+deployments (place, day, light, crowd) are the unit that varies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from .counts import Funnel
+from .methods import Unavailable, compute_all, result_dict
+from .outcomes import RunStatistics, load_statistics, to_funnel
+from .rates import Rate
+
+
+@dataclass
+class Scores:
+    """Every method per deployment and, with several, overall."""
+
+    per_deployment: dict[str, list[Rate | Unavailable]]
+    funnels: dict[str, Funnel]
+    signatures: dict[str, str]
+    ci_method: str
+    overall: list[Rate | Unavailable] | None = None
+    overall_funnel: Funnel | None = None
+    overall_ci_method: str | None = None
+    statistics: dict[str, RunStatistics] = field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {
+            "ci_method": self.ci_method,
+            "deployments": [{"id": k, "signature": self.signatures[k],
+                             "methods": [result_dict(r) for r in v], "counts": self.funnels[k].counts()}
+                            for k, v in self.per_deployment.items()],
+        }
+        if self.overall is not None:
+            out["overall"] = {"ci_method": self.overall_ci_method, "clusters": "deployment",
+                              "methods": [result_dict(r) for r in self.overall],
+                              "counts": self.overall_funnel.counts() if self.overall_funnel else {}}
+        return out
+
+
+def score(statistics: Sequence[RunStatistics], *, ci: str = "clopper-pearson", cluster_by: str = "subject",
+          seed: int = 0) -> Scores:
+    """Every counting method on each run's statistics, and overall when there are several.
+
+    Parameters
+    ----------
+    statistics : one :class:`RunStatistics` per run (see :func:`fr_eval.outcomes.load_statistics`).
+    ci : interval for the per-deployment figures: ``clopper-pearson``, ``wilson`` or ``bootstrap``
+        (clusters by ``cluster_by``: ``subject`` or ``camera``).
+    seed : bootstrap seed.
+
+    Returns
+    -------
+    Scores
+        ``overall`` (several runs only) uses a cluster bootstrap by deployment.
+    """
+    per, funnels, sigs, stats_by = {}, {}, {}, {}
+    for st in statistics:
+        key = st.deployment
+        n = 2
+        while key in per:
+            key = f"{st.deployment}#{n}"
+            n += 1
+        funnel = to_funnel(st)
+        clusters = list(to_funnel(st, by=cluster_by).values()) if ci == "bootstrap" else None
+        per[key] = compute_all(funnel, ci=ci, clusters=clusters, seed=seed)
+        funnels[key] = funnel
+        sigs[key] = st.signature
+        stats_by[key] = st
+    result = Scores(per, funnels, sigs, ci, statistics=stats_by)
+    if len(per) > 1:
+        total = Funnel.total(funnels.values(), id="overall")
+        result.overall = compute_all(total, ci="bootstrap", clusters=list(funnels.values()), seed=seed)
+        result.overall_funnel = total
+        result.overall_ci_method = "bootstrap"
+    return result
+
+
+def score_runs(runs: Iterable[str | Path], *, plants_only: bool = False, ci: str = "clopper-pearson",
+               cluster_by: str = "subject", seed: int = 0, progress: bool = False) -> Scores:
+    """Load each run folder and :func:`score` them."""
+    runs = list(runs)
+    if progress:
+        from tqdm import tqdm
+
+        runs_iter = tqdm(runs, desc="loading runs", unit="run")
+    else:
+        runs_iter = runs
+    stats = [load_statistics(r, plants_only=plants_only) for r in runs_iter]
+    return score(stats, ci=ci, cluster_by=cluster_by, seed=seed)
