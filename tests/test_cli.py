@@ -1,0 +1,56 @@
+"""The command line: help on every command, version, exit codes, matcher listing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from fr_eval import __version__
+from fr_eval.cli import COMMANDS, main
+
+
+def run(args, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    cap = capsys.readouterr()
+    return exc.value.code, cap.out, cap.err
+
+
+def test_version(capsys):
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0 and __version__ in out
+
+
+def test_top_level_help_lists_every_command(capsys):
+    code, out, _ = run(["--help"], capsys)
+    assert code == 0
+    for name in COMMANDS:
+        assert name in out
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_command_has_help_and_is_built(name, capsys):
+    code, out, _ = run([name, "--help"], capsys)
+    assert code == 0
+    assert "not available in this build" not in out, f"{name} is registered but its module is missing"
+    assert "Usage: fr-eval" in out
+
+
+def test_unknown_command_is_usage_error(capsys):
+    code, _, err = run(["frobnicate"], capsys)
+    assert code == 2 and "No such command" in err
+
+
+def test_matchers_lists_builtins_with_package_and_version(capsys):
+    code, out, _ = run(["matchers"], capsys)
+    assert code == 0
+    for name in ("dlib", "opencv-lbph", "scores"):
+        assert name in out
+    assert "fr-eval" in out and __version__ in out
+
+
+def test_console_script_runs_as_module():
+    proc = subprocess.run([sys.executable, "-m", "fr_eval", "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0 and __version__ in proc.stdout
