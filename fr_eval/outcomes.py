@@ -126,8 +126,7 @@ class RunStatistics:
                                           "plant"])
             link = pd.Series([None] * len(tracks), index=tracks["track_id"].to_numpy(), dtype=object)
         tracks = tracks.copy()
-        tracks["passage_id"] = tracks["track_id"].map(link).astype(object)
-        tracks["passage_id"] = tracks["passage_id"].where(tracks["passage_id"].notna(), None)
+        tracks["passage_id"] = _nullable(tracks["track_id"].map(link))
 
         truth_by_passage = truth.set_index("passage_id") if len(truth) else None
         alerts = _alert_rows(alerts, tracks, truth_by_passage, has_truth, deployment)
@@ -407,18 +406,24 @@ def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 # -- rows ------------------------------------------------------------------------------------
 
+def _nullable(s: pd.Series) -> pd.Series:
+    """An object column with None (not NaN) for missing values."""
+    s = s.astype(object)
+    return s.where(s.notna(), None)
+
+
 def _alert_rows(alerts, tracks, truth_by_passage, has_truth, deployment) -> pd.DataFrame:
     a = alerts.copy()
     pid = a["track_id"].map(dict(zip(tracks["track_id"], tracks["passage_id"])))
-    a["passage_id"] = pid.where(pid.notna(), None).astype(object)
+    a["passage_id"] = _nullable(pid)
     if truth_by_passage is not None:
         a["truth_subject_id"] = a["passage_id"].map(truth_by_passage["subject_id"]).astype(object)
         a["person_id"] = a["passage_id"].map(truth_by_passage["person_id"]).astype(object)
     else:
         a["truth_subject_id"] = None
         a["person_id"] = None
-    a["truth_subject_id"] = a["truth_subject_id"].where(a["truth_subject_id"].notna(), None)
-    a["person_id"] = a["person_id"].where(a["person_id"].notna(), None)
+    a["truth_subject_id"] = _nullable(a["truth_subject_id"])
+    a["person_id"] = _nullable(a["person_id"])
     if has_truth:
         a["correct"] = (a["passage_id"].notna() & (a["truth_subject_id"] == a["subject_id"])).astype("boolean")
     else:
@@ -468,12 +473,12 @@ def _candidate_rows(candidates, tracks, truth_by_passage, deployment) -> pd.Data
     if "camera" not in c.columns:
         c["camera"] = c["track_id"].map(dict(zip(tracks["track_id"], tracks["camera"])))
     pid = c["track_id"].map(dict(zip(tracks["track_id"], tracks["passage_id"])))
-    c["passage_id"] = pid.where(pid.notna(), None).astype(object)
+    c["passage_id"] = _nullable(pid)
     if truth_by_passage is not None:
         ts = c["passage_id"].map(truth_by_passage["subject_id"])
-        c["truth_subject_id"] = ts.where(ts.notna(), None).astype(object)
+        c["truth_subject_id"] = _nullable(ts)
         pp = c["passage_id"].map(truth_by_passage["person_id"])
-        c["person_id"] = pp.where(pp.notna(), None).astype(object)
+        c["person_id"] = _nullable(pp)
     else:
         c["truth_subject_id"] = None
         c["person_id"] = None
@@ -488,7 +493,8 @@ def _passage_rows(truth, tracks, cands, alerts, threshold, watchlist, demographi
     p = truth.copy().reset_index(drop=True)
     if not len(p):
         return pd.DataFrame(columns=PASSAGE_COLUMNS + list(demographics))
-    p["subject_id"] = p["subject_id"].where(p["subject_id"].notna() & (p["subject_id"].astype(str) != ""), None)
+    sid = p["subject_id"].astype(object)
+    p["subject_id"] = sid.where(sid.notna() & (sid.astype(str) != ""), None)
     p["watchlisted"] = p["subject_id"].notna()
     p["plant"] = p["plant"].astype(bool) if "plant" in p.columns else False
     linked = tracks[tracks["passage_id"].notna()]

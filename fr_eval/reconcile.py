@@ -479,22 +479,23 @@ def explain(rec: Reconciliation) -> list[str]:
         if cni is not None and sa is not None and cni - sa > 0:
             pieces.append(f"{cni - sa} judged credible but never approached")
         detail = f" ({', '.join(pieces)})" if pieces else ""
-        out.append(f"Of {a} alerts, {f.get('verified_correct')} were verified correct and "
-                   f"{f.get('verified_incorrect')} verified incorrect after a stop; {unresolved} were never "
-                   f"resolved{detail}. So the true share of correct alerts lies between {_pct(lo)} (every "
+        out.append(f"Of {a} alerts, {_n(f.get('verified_correct'), 'was', 'were')} verified correct and "
+                   f"{f.get('verified_incorrect')} verified incorrect after a stop; {_n(unresolved, 'was', 'were')} "
+                   f"never resolved{detail}. So the true share of correct alerts lies between {_pct(lo)} (every "
                    f"unresolved alert wrong) and {_pct(hi)} (every unresolved alert right); a figure that counts the "
                    f"unresolved alerts as errors reports the bottom of that range as if it were measured.")
     if "stopped_precision" in rates and "verified_precision" in rates:
         sp, vp = rates["stopped_precision"], rates["verified_precision"]
         out.append(f"Counting only the people actually stopped gives {_frac(sp)}: the same {sp.numerator} correct "
-                   f"identifications divided by {sp.denominator} stops instead of {vp.denominator} alerts.")
+                   f"identification{'s' if sp.numerator != 1 else ''} divided by {sp.denominator} stops instead of {vp.denominator} alerts.")
     if "false_alert_rate" in rates and ("precision" in rates or "verified_precision" in rates):
         far = rates["false_alert_rate"]
         share = rates.get("false_alert_share") or rates.get("false_share")
         extra = (f", while {_frac(share)} of the alerts were not correct" if share is not None else "")
+        moral = (": a per-face rate can be tiny while most alerts are wrong" if far.value < 0.01 and share is not None
+                 and share.value > 0.5 else "")
         out.append(f"A false-alert rate of 1 in {_one_in(far)} ({far.numerator} false alerts over "
-                   f"{far.denominator:,} faces processed) divides by every face the cameras saw{extra}: "
-                   f"a per-face rate can be tiny while most alerts are wrong.")
+                   f"{far.denominator:,} faces processed) divides by every face the cameras saw{extra}{moral}.")
     if "false_alert_rate" in rates and "false_alert_rate_per_frame" in rates:
         pf, pp = rates["false_alert_rate_per_frame"], rates["false_alert_rate"]
         out.append(f"Counting every sampled frame with a face as a face processed turns 1 in {_one_in(pp)} into "
@@ -512,8 +513,9 @@ def explain(rec: Reconciliation) -> list[str]:
         if not (math.isnan(lo) or math.isnan(hi)) and lo > 0:
             text += (f" (1 in {_round_nice(1 / hi)} to 1 in {_round_nice(1 / lo)} across the 95% interval of "
                      f"the precision)")
-        text += (". When almost everyone walking past is not wanted, even rare false alerts outnumber the "
-                 "true ones.")
+        text += "."
+        if br.prevalence < 0.01:
+            text += " When almost everyone walking past is not wanted, even rare false alerts outnumber the true ones."
         if br.prevalence_upper:
             text += (f" If every unresolved alert had been right ({_pct(br.precision_upper)}), the prevalence "
                      f"would be about 1 in {_round_nice(1 / br.prevalence_upper)}.")
@@ -560,11 +562,19 @@ def _frac(r: Rate) -> str:
 
 
 def _one_in(r: Rate) -> str:
-    return "never" if not r.numerator else f"{r.denominator / r.numerator:,.0f}"
+    return "never" if not r.numerator else _n_in(r.denominator / r.numerator)
 
 
 def _one_in_value(x: float) -> str:
-    return "never" if not x else f"{1 / x:,.0f}"
+    return "never" if not x else _n_in(1 / x)
+
+
+def _n_in(n: float) -> str:
+    return f"{n:,.0f}" if n >= 10 else f"{n:.2f}".rstrip("0").rstrip(".")
+
+
+def _n(k: int, one: str, many: str) -> str:
+    return f"{k} {one if k == 1 else many}"
 
 
 def _round_nice(x: float) -> str:
@@ -572,4 +582,4 @@ def _round_nice(x: float) -> str:
         return "n/a"
     if x >= 100:
         return f"{round(x, -int(math.floor(math.log10(x))) + 1):,.0f}"
-    return f"{x:,.0f}"
+    return _n_in(x)
