@@ -80,7 +80,7 @@ class Method:
         return "; ".join(f"{k.party} ({k.figure})" if k.figure else k.party for k in self.known_as)
 
     def source(self) -> str:
-        return "; ".join(k.citation + (f" <{k.url}>" if k.url else "") for k in self.known_as)
+        return "; ".join(k.citation + (f" <{k.url}>" if k.url else "") for k in self.known_as if k.citation)
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,7 @@ _METHOD_LIST = [
         definition="Alerts naming the person truly present, divided by all alerts (needs truth).",
         unit="alert", numerator="alerts naming the person present", denominator="alerts",
         requires=(("true_alerts", "alerts"),), counts=_pair("true_alerts", "alerts"),
-        known_as=(_k("Evaluation practice", "PPV", ISO_19795),)),
+        known_as=(KnownAs("Diagnostic testing and retrieval", "positive predictive value", ""),)),
     Method(
         id="false_alert_share", label="Share of alerts that were false", family="alert", complement_of="precision",
         definition="False alerts divided by all alerts: 1 - precision on the same counts.",
@@ -331,7 +331,7 @@ def compute(method: str | Method, funnel: Funnel, *, ci: str = "clopper-pearson"
         per = [m.counts(c) if m.missing(c) is None else None for c in clusters]
         if all(p is not None for p in per):
             cluster_counts = ([p[0] for p in per], [p[1] for p in per])
-            extra["clusters"] = len(per)
+            extra["n_clusters"] = len(per)
     if k > n:
         # not a proportion (e.g. more false alerts than faces): no binomial interval
         extra["note"] = "numerator exceeds denominator: a rate per unit, not a proportion"
@@ -488,14 +488,29 @@ def markdown_sources() -> str:
     seen: dict[str, str] = {}
     for m in METHODS.values():
         for k in m.known_as:
-            seen.setdefault(k.citation, k.url)
+            if k.citation:
+                seen.setdefault(k.citation, k.url)
     return "\n".join(f"- {c}" + (f" <{u}>" if u else "") for c, u in seen.items())
+
+
+def update_docs(path) -> None:
+    """Rewrite the generated table between the markers of ``docs/methods.md`` (atomically)."""
+    from pathlib import Path
+
+    from .atomic import write_text
+
+    text = Path(path).read_text()
+    start, end = "<!-- generated: python -m fr_eval.methods --markdown -->\n", "\n<!-- end generated -->"
+    a, b = text.index(start) + len(start), text.index(end)
+    write_text(path, text[:a] + markdown_table() + text[b:])
 
 
 if __name__ == "__main__":  # pragma: no cover - documentation helper
     import sys
 
-    if "--markdown" in sys.argv:
+    if "--update-docs" in sys.argv:
+        update_docs(sys.argv[sys.argv.index("--update-docs") + 1])
+    else:
         print(markdown_table())
         print()
         print(markdown_sources())
