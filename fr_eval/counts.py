@@ -301,7 +301,8 @@ def check_funnel(funnel: Funnel, where: str = "", *, alerts_per_face: bool = Tru
     for stage, parts, whole in _AT_MOST:
         if not alerts_per_face and whole == "faces_processed":
             continue
-        values = [funnel.get(p) for p in parts]
+        # parts as given (a derived part could hide the excess); the whole as given or derived
+        values = [getattr(funnel, p) for p in parts]
         total = funnel.get(whole)
         known = [(p, v) for p, v in zip(parts, values) if v is not None]
         if total is None or not known:
