@@ -20,7 +20,7 @@ from .rates import Rate
 
 @dataclass
 class Scores:
-    """Every method per deployment and, with several, overall."""
+    """Every method per deployment (runs of one deployment pooled) and, with several deployments, overall."""
 
     per_deployment: dict[str, list[Rate | Unavailable]]
     funnels: dict[str, Funnel]
@@ -29,7 +29,7 @@ class Scores:
     overall: list[Rate | Unavailable] | None = None
     overall_funnel: Funnel | None = None
     overall_ci_method: str | None = None
-    statistics: dict[str, RunStatistics] = field(default_factory=dict, repr=False)
+    statistics: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -61,19 +61,24 @@ def score(statistics: Sequence[RunStatistics], *, ci: str = "clopper-pearson", c
     Scores
         ``overall`` (several runs only) uses a cluster bootstrap by deployment.
     """
-    per, funnels, sigs, stats_by = {}, {}, {}, {}
+    groups: dict[str, list[RunStatistics]] = {}
     for st in statistics:
-        key = st.deployment
-        n = 2
-        while key in per:
-            key = f"{st.deployment}#{n}"
-            n += 1
-        funnel = to_funnel(st)
-        clusters = list(to_funnel(st, by=cluster_by).values()) if ci == "bootstrap" else None
+        groups.setdefault(st.deployment, []).append(st)
+    per, funnels, sigs, stats_by = {}, {}, {}, {}
+    for key, runs in groups.items():
+        _refuse_repeats(key, runs)
+        funnel = Funnel.total([to_funnel(st) for st in runs], id=key) if len(runs) > 1 else to_funnel(runs[0])
+        clusters = None
+        if ci == "bootstrap":
+            merged: dict[str, Funnel] = {}
+            for st in runs:
+                for ck, cf in to_funnel(st, by=cluster_by).items():
+                    merged[ck] = merged[ck] + cf if ck in merged else cf
+            clusters = list(merged.values())
         per[key] = compute_all(funnel, ci=ci, clusters=clusters, seed=seed)
         funnels[key] = funnel
-        sigs[key] = st.signature
-        stats_by[key] = st
+        sigs[key] = " + ".join(dict.fromkeys(st.signature for st in runs))
+        stats_by[key] = runs[0] if len(runs) == 1 else runs
     result = Scores(per, funnels, sigs, ci, statistics=stats_by)
     if len(per) > 1:
         total = Funnel.total(funnels.values(), id="overall")
@@ -81,6 +86,22 @@ def score(statistics: Sequence[RunStatistics], *, ci: str = "clopper-pearson", c
         result.overall_funnel = total
         result.overall_ci_method = "bootstrap"
     return result
+
+
+def _refuse_repeats(deployment: str, runs: Sequence[RunStatistics]) -> None:
+    """Runs of one deployment are pooled (e.g. cameras replayed apart), but the same footage twice is refused."""
+    from .errors import InputError
+    from .signature import inputs_hash
+
+    seen: dict[str, int] = {}
+    for i, st in enumerate(runs):
+        h = inputs_hash(st.manifest or {}) if st.manifest and st.manifest.get("inputs") else None
+        if h is None:
+            continue
+        if h in seen:
+            raise InputError(f"deployment {deployment!r}: runs {seen[h] + 1} and {i + 1} replay the same inputs",
+                             hint="pooling them would count every passage twice; compare them with `fr-eval compare`")
+        seen[h] = i
 
 
 def score_runs(runs: Iterable[str | Path], *, plants_only: bool = False, ci: str = "clopper-pearson",

@@ -144,3 +144,22 @@ def test_reconcile_run_json(run, capsys):
     d = json.loads(out)
     assert d["kind"] == "run" and d["signature"].startswith("fr-eval:")
     assert d["base_rate"]["observed_prevalence"]["numerator"] == 4
+
+
+def test_score_pools_runs_of_one_deployment_and_refuses_repeats(tmp_path, capsys):
+    cam1 = [p for p in PASSAGES if p["camera"] == "cam1"]
+    cam2 = [p for p in PASSAGES if p["camera"] == "cam2"]
+    a = make_run(tmp_path / "a", passages=cam1, tracks=[t for t in TRACKS if t["camera"] == "cam1"],
+                 watchlist=WATCHLIST, cameras=["cam1", "cam2"])
+    b = make_run(tmp_path / "b", passages=cam2, tracks=[t for t in TRACKS if t["camera"] == "cam2"],
+                 watchlist=WATCHLIST, cameras=["cam1", "cam2"])
+    code, out, err = run_cli(["score", str(a), str(b), "--json", "--quiet"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    assert len(d["deployments"]) == 1 and "overall" not in d
+    tpir = {m["id"]: m for m in d["deployments"][0]["methods"]}["tpir"]
+    assert (tpir["numerator"], tpir["denominator"]) == (3, 4)      # the same as the whole scenario
+    c = make_run(tmp_path / "c", passages=cam1, tracks=[t for t in TRACKS if t["camera"] == "cam1"],
+                 watchlist=WATCHLIST, cameras=["cam1", "cam2"])
+    code, _, err = run_cli(["score", str(a), str(c)], capsys)
+    assert code == 2 and "replay the same inputs" in err
