@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from .counts import Funnel
 from .errors import InputError
-from .intervals import CI_METHODS, interval
+from .intervals import CI_METHODS, bootstrap_weights, cluster_bootstrap
 from .rates import Rate
 
 
@@ -299,7 +299,7 @@ METHODS: dict[str, Method] = {m.id: m for m in _METHOD_LIST}
 # -- computing ------------------------------------------------------------------------------
 
 def compute(method: str | Method, funnel: Funnel, *, ci: str = "clopper-pearson",
-            clusters: Sequence[Funnel] | None = None, seed: int = 0) -> Rate | Unavailable:
+            clusters: Sequence[Funnel] | None = None, seed: int = 0, _weights=None) -> Rate | Unavailable:
     """Compute one method on a funnel.
 
     Parameters
@@ -336,13 +336,22 @@ def compute(method: str | Method, funnel: Funnel, *, ci: str = "clopper-pearson"
         # not a proportion (e.g. more false alerts than faces): no binomial interval
         extra["note"] = "numerator exceeds denominator: a rate per unit, not a proportion"
         return Rate(m.id, k, n, m.unit, (math.nan, math.nan), ci, extra)
-    rate = Rate.of(m.id, k, n, m.unit, ci_method=ci, clusters=cluster_counts, seed=seed, **extra)
+    if cluster_counts is not None:
+        weights = _weights if _weights is not None else bootstrap_weights(len(cluster_counts[0]), seed=seed)
+        weights = weights.astype(float, copy=False)   # float matrix products use BLAS
+        rate = Rate(m.id, k, n, m.unit, cluster_bootstrap(*cluster_counts, weights=weights), ci, extra)
+    else:
+        rate = Rate.of(m.id, k, n, m.unit, ci_method=ci, seed=seed, **extra)
     if m.id == "precision_bounds":
         hi_k = n - _g(funnel, "verified_incorrect")
-        hi = Rate.of("precision_bounds", hi_k, n, m.unit, ci_method=ci, seed=seed)
+        if cluster_counts is not None:
+            hi_num = [c_n - _g(c, "verified_incorrect") for c, c_n in zip(clusters, cluster_counts[1])]
+            hi_ci = cluster_bootstrap(hi_num, cluster_counts[1], weights=weights)
+        else:
+            hi_ci = Rate.of("precision_bounds", hi_k, n, m.unit, ci_method=ci, seed=seed).ci95
         low_ci = rate.ci95[0]
-        bounds = (rate.value, hi.value)
-        rate = Rate(m.id, k, n, m.unit, (low_ci, hi.ci95[1]), ci,
+        bounds = (rate.value, hi_k / n if n else math.nan)
+        rate = Rate(m.id, k, n, m.unit, (low_ci, hi_ci[1]), ci,
                     {**extra, "bounds": list(bounds), "upper_numerator": hi_k,
                      "note": "value is the lower bound; ci95 runs from the lower bound's low end "
                              "to the upper bound's high end"})
@@ -356,7 +365,10 @@ def compute_all(funnel: Funnel, *, ci: str = "clopper-pearson", clusters: Sequen
     unknown = [i for i in ids if i not in METHODS]
     if unknown:
         raise InputError(f"unknown counting method {unknown[0]!r}", hint=f"one of {', '.join(METHODS)}")
-    return [compute(i, funnel, ci=ci, clusters=clusters, seed=seed) for i in ids]
+    weights = None
+    if ci == "bootstrap" and clusters:
+        weights = bootstrap_weights(len(clusters), seed=seed).astype(float)   # the same replicates for every method
+    return [compute(i, funnel, ci=ci, clusters=clusters, seed=seed, _weights=weights) for i in ids]
 
 
 def result_dict(result: Rate | Unavailable) -> dict[str, Any]:

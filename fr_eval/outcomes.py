@@ -287,6 +287,9 @@ def link_tracks(tracks: pd.DataFrame, truth: pd.DataFrame, *, truth_boxes: pd.Da
         t_start = tr["t_start"].to_numpy(float)
         t_end = tr["t_end"].to_numpy(float)
         rows, cols, scores = [], [], []
+        spatial = bool(boxes_by_passage) or (static and track_box)
+        tr_rec = tr.to_dict("records") if spatial else None
+        ps_rec = ps.to_dict("records") if spatial else None
         for i in range(len(tr)):
             lo = np.searchsorted(p_start, t_start[i] - tolerance - max_len, side="left")
             hi = np.searchsorted(p_start, t_end[i] + tolerance, side="right")
@@ -295,8 +298,9 @@ def link_tracks(tracks: pd.DataFrame, truth: pd.DataFrame, *, truth_boxes: pd.Da
                 if overlap < 0:
                     continue
                 s = min(1.0, (overlap + 1e-6) / (t_end[i] - t_start[i] + 1e-6))
-                s *= _spatial(tr.iloc[i], ps.iloc[j], boxes_by_passage, dets_by_track, static, track_box,
-                              tolerance)
+                if spatial:
+                    s *= _spatial(tr_rec[i], ps_rec[j], boxes_by_passage, dets_by_track, static, track_box,
+                                  tolerance)
                 if s > 0:
                     rows.append(i)
                     cols.append(j)
@@ -629,43 +633,45 @@ def to_funnel(stats: RunStatistics, *, by: str | None = None) -> Funnel | dict[s
     """
     pi, ai = passage_indicators(stats), alert_indicators(stats)
     frames = stats.tracks["n_detections"].fillna(0).astype(int) if len(stats.tracks) else pd.Series(dtype=int)
+    p = stats.passages
+    w = p["watchlisted"].astype(bool) if len(p) else pd.Series(dtype=bool)
+    if stats.plants_only and len(p):
+        w = w & p["plant"].astype(bool)
+    alerted = p["alerted_correct"].astype(bool) if len(p) else pd.Series(dtype=bool)
     if by is None:
-        return _funnel_of(stats, pi.sum(), ai.sum(), int(frames.sum()), stats.passages,
-                          id=stats.deployment)
+        subjects = (int(p.loc[w, "person_id"].nunique()), int(p.loc[w & alerted, "person_id"].nunique()))
+        return _funnel_of(stats, pi.sum(), ai.sum(), int(frames.sum()), subjects, id=stats.deployment)
     pl, al, tl = _cluster_labels(stats, by)
     keys = sorted(set(pl) | set(al) | set(tl))
     psum, asum = pi.groupby(pl).sum(), ai.groupby(al).sum()
     fsum = frames.groupby(tl).sum() if len(frames) else pd.Series(dtype=int)
+    n_subj = p.loc[w, "person_id"].groupby(pl[w]).nunique() if len(p) else pd.Series(dtype=int)
+    n_subj_al = p.loc[w & alerted, "person_id"].groupby(pl[w & alerted]).nunique() if len(p) else n_subj
+    zero_p, zero_a = pd.Series(0, index=pi.columns), pd.Series(0, index=ai.columns)
     out = {}
     for k in keys:
-        ps = psum.loc[k] if k in psum.index else pd.Series(0, index=pi.columns)
-        as_ = asum.loc[k] if k in asum.index else pd.Series(0, index=ai.columns)
-        out[k] = _funnel_of(stats, ps, as_, int(fsum.get(k, 0)), stats.passages[pl == k], id=str(k),
-                            cluster=True)
+        ps = psum.loc[k] if k in psum.index else zero_p
+        as_ = asum.loc[k] if k in asum.index else zero_a
+        subjects = (int(n_subj.get(k, 0)), int(n_subj_al.get(k, 0)))
+        out[k] = _funnel_of(stats, ps, as_, int(fsum.get(k, 0)), subjects, id=str(k), cluster=True)
     return out
 
 
-def _funnel_of(stats, psum, asum, frames, passages, *, id: str, cluster: bool = False) -> Funnel:
+_FRAME_KEYS = ("watchlisted_frames", "watchlisted_frames_alerted", "nonwatchlist_frames", "nonwatchlist_frames_alerted")
+
+
+def _funnel_of(stats, psum, asum, frames, subjects, *, id: str, cluster: bool = False) -> Funnel:
     values: dict[str, Any] = {k: int(v) for k, v in asum.items()}
     if stats.has_truth:
         values.update({k: int(v) for k, v in psum.items()})
-        w = passages["watchlisted"].astype(bool)
-        if stats.plants_only:
-            w = w & passages["plant"].astype(bool)
-        wp = passages[w]
-        values["watchlisted_subjects"] = int(wp["person_id"].nunique())
-        values["watchlisted_subjects_alerted"] = int(wp.loc[wp["alerted_correct"].astype(bool), "person_id"].nunique())
+        values["watchlisted_subjects"], values["watchlisted_subjects_alerted"] = subjects
     elif not cluster and stats.faces_processed is not None:
         values["faces_processed"] = int(stats.faces_processed)
-    if len(stats.tracks) and stats.tracks["n_detections"].fillna(0).sum() > 0:
+    has_frames = len(stats.tracks) and stats.tracks["n_detections"].fillna(0).sum() > 0
+    if has_frames:
         values["frames_processed"] = frames
-        if not stats.has_truth:
-            for k in ("watchlisted_frames", "watchlisted_frames_alerted", "nonwatchlist_frames",
-                      "nonwatchlist_frames_alerted"):
-                values.pop(k, None)
-    else:
-        for k in ("watchlisted_frames", "watchlisted_frames_alerted", "nonwatchlist_frames",
-                  "nonwatchlist_frames_alerted"):
+    if not (has_frames and stats.has_truth):
+        for k in _FRAME_KEYS:
             values.pop(k, None)
     if not cluster:
         values["watchlist_size"] = stats.watchlist_size
