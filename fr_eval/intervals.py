@@ -49,25 +49,13 @@ def wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def bootstrap_weights(m: int, n_boot: int = 2000, seed: int = 0) -> np.ndarray:
-    """The cluster weights of ``n_boot`` bootstrap replicates over ``m`` clusters (one multinomial draw each).
-
-    Compute them once and pass them as ``weights=`` to :func:`cluster_bootstrap` to give many rates on the
-    same clusters the same replicates (and to save the draws): the result equals ``seed=seed``.
-    """
-    rng = np.random.default_rng(seed)
-    return rng.multinomial(m, np.full(m, 1.0 / m), size=n_boot)
-
-
 def cluster_bootstrap(numerators: Sequence[int], denominators: Sequence[int], *,
-                      confidence: float = 0.95, n_boot: int = 2000, seed: int = 0,
-                      weights: np.ndarray | None = None) -> tuple[float, float]:
+                      confidence: float = 0.95, n_boot: int = 2000, seed: int = 0) -> tuple[float, float]:
     """Percentile bootstrap of sum(num)/sum(den), resampling clusters with replacement.
 
     ``numerators[i]`` and ``denominators[i]`` are the counts of cluster ``i``
     (one subject, camera or deployment).  The resampling is vectorised: one
-    multinomial draw of cluster weights per replicate (or the ``weights`` of
-    :func:`bootstrap_weights`, shape ``(n_boot, len(numerators))``).
+    multinomial draw of cluster weights per replicate.
     """
     num = np.asarray(numerators, dtype=float)
     den = np.asarray(denominators, dtype=float)
@@ -76,10 +64,8 @@ def cluster_bootstrap(numerators: Sequence[int], denominators: Sequence[int], *,
     if den.sum() == 0:
         return (math.nan, math.nan)
     m = len(num)
-    if weights is None:
-        weights = bootstrap_weights(m, n_boot, seed)
-    elif weights.shape[1] != m:
-        raise ValueError("weights do not match the number of clusters")
+    rng = np.random.default_rng(seed)
+    weights = rng.multinomial(m, np.full(m, 1.0 / m), size=n_boot)
     top = weights @ num
     bottom = weights @ den
     ok = bottom > 0

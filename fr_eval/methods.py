@@ -28,9 +28,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
+import numpy as np
+
 from .counts import Funnel
 from .errors import InputError
-from .intervals import CI_METHODS, bootstrap_weights, cluster_bootstrap
+from .intervals import CI_METHODS
 from .rates import Rate
 
 
@@ -299,7 +301,8 @@ METHODS: dict[str, Method] = {m.id: m for m in _METHOD_LIST}
 # -- computing ------------------------------------------------------------------------------
 
 def compute(method: str | Method, funnel: Funnel, *, ci: str = "clopper-pearson",
-            clusters: Sequence[Funnel] | None = None, seed: int = 0, _weights=None) -> Rate | Unavailable:
+            clusters: Sequence[Funnel] | None = None, seed: int = 0,
+            _intervals: dict[str, tuple[float, float]] | None = None) -> Rate | Unavailable:
     """Compute one method on a funnel.
 
     Parameters
@@ -326,27 +329,24 @@ def compute(method: str | Method, funnel: Funnel, *, ci: str = "clopper-pearson"
         return Unavailable(m.id, miss, m.label, m.requires)
     k, n = m.counts(funnel)
     extra: dict[str, Any] = {"label": m.label, "used_by": m.used_by(), "source": m.source(), "said_as": m.said_as}
-    cluster_counts = None
+    boot = None
     if ci == "bootstrap" and clusters:
-        per = [m.counts(c) if m.missing(c) is None else None for c in clusters]
-        if all(p is not None for p in per):
-            cluster_counts = ([p[0] for p in per], [p[1] for p in per])
-            extra["n_clusters"] = len(per)
+        boot = (_intervals if _intervals is not None else cluster_intervals([m], clusters, seed=seed)).get(m.id)
+        if boot is not None:
+            extra["n_clusters"] = len(clusters)
     if k > n:
         # not a proportion (e.g. more false alerts than faces): no binomial interval
         extra["note"] = "numerator exceeds denominator: a rate per unit, not a proportion"
         return Rate(m.id, k, n, m.unit, (math.nan, math.nan), ci, extra)
-    if cluster_counts is not None:
-        weights = _weights if _weights is not None else bootstrap_weights(len(cluster_counts[0]), seed=seed)
-        weights = weights.astype(float, copy=False)   # float matrix products use BLAS
-        rate = Rate(m.id, k, n, m.unit, cluster_bootstrap(*cluster_counts, weights=weights), ci, extra)
+    if boot is not None:
+        rate = Rate(m.id, k, n, m.unit, boot, ci, extra)
     else:
         rate = Rate.of(m.id, k, n, m.unit, ci_method=ci, seed=seed, **extra)
     if m.id == "precision_bounds":
         hi_k = n - _g(funnel, "verified_incorrect")
-        if cluster_counts is not None:
-            hi_num = [c_n - _g(c, "verified_incorrect") for c, c_n in zip(clusters, cluster_counts[1])]
-            hi_ci = cluster_bootstrap(hi_num, cluster_counts[1], weights=weights)
+        if boot is not None:
+            hi_ci = (_intervals if _intervals is not None else
+                     cluster_intervals([m], clusters, seed=seed))[m.id + ":upper"]
         else:
             hi_ci = Rate.of("precision_bounds", hi_k, n, m.unit, ci_method=ci, seed=seed).ci95
         low_ci = rate.ci95[0]
@@ -365,10 +365,57 @@ def compute_all(funnel: Funnel, *, ci: str = "clopper-pearson", clusters: Sequen
     unknown = [i for i in ids if i not in METHODS]
     if unknown:
         raise InputError(f"unknown counting method {unknown[0]!r}", hint=f"one of {', '.join(METHODS)}")
-    weights = None
+    intervals = None
     if ci == "bootstrap" and clusters:
-        weights = bootstrap_weights(len(clusters), seed=seed).astype(float)   # the same replicates for every method
-    return [compute(i, funnel, ci=ci, clusters=clusters, seed=seed, _weights=weights) for i in ids]
+        # every method on the same replicates, in one pass over the clusters
+        intervals = cluster_intervals([METHODS[i] for i in ids], clusters, seed=seed)
+    return [compute(i, funnel, ci=ci, clusters=clusters, seed=seed, _intervals=intervals) for i in ids]
+
+
+def cluster_intervals(methods: Sequence[Method], clusters: Sequence[Funnel], *, seed: int = 0, n_boot: int = 2000,
+                      confidence: float = 0.95, batch: int = 200) -> dict[str, tuple[float, float]]:
+    """Cluster-bootstrap intervals of several methods on the same replicates.
+
+    Resamples whole clusters (one funnel each) with replacement, exactly as
+    :func:`fr_eval.intervals.cluster_bootstrap` does with the same ``seed``,
+    but draws the replicates in batches (memory stays ``batch x clusters``) and
+    shares them between methods.  Methods not computable in every cluster are left out.
+    ``precision_bounds`` also gets ``"precision_bounds:upper"``.
+    """
+    cols, names = [], []
+    for m in methods:
+        per = [m.counts(c) if m.missing(c) is None else None for c in clusters]
+        if not per or any(p is None for p in per):
+            continue
+        cols.append(([p[0] for p in per], [p[1] for p in per]))
+        names.append(m.id)
+        if m.id == "precision_bounds":
+            cols.append(([d - _g(c, "verified_incorrect") for c, (_, d) in zip(clusters, per)], cols[-1][1]))
+            names.append(m.id + ":upper")
+    if not cols:
+        return {}
+    mclu = len(clusters)
+    num = np.array([c[0] for c in cols], dtype=float).T      # clusters x methods
+    den = np.array([c[1] for c in cols], dtype=float).T
+    rng = np.random.default_rng(seed)
+    p = np.full(mclu, 1.0 / mclu)
+    ratios = []
+    for start in range(0, n_boot, batch):
+        w = rng.multinomial(mclu, p, size=min(batch, n_boot - start)).astype(float)
+        top, bottom = w @ num, w @ den
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratios.append(np.where(bottom > 0, top / bottom, np.nan))
+    r = np.vstack(ratios)
+    alpha = 1 - confidence
+    out = {}
+    for j, name in enumerate(names):
+        if den[:, j].sum() == 0:
+            out[name] = (math.nan, math.nan)
+            continue
+        col = r[:, j]
+        lo, hi = np.quantile(col[~np.isnan(col)], [alpha / 2, 1 - alpha / 2])
+        out[name] = (float(lo), float(hi))
+    return out
 
 
 def result_dict(result: Rate | Unavailable) -> dict[str, Any]:
@@ -377,8 +424,6 @@ def result_dict(result: Rate | Unavailable) -> dict[str, Any]:
         return result.to_dict()
     d = result.to_dict()
     d["available"] = True
-    if result.extra.get("said_as") != "one_in":
-        d["one_in_said"] = False
     return d
 
 

@@ -641,33 +641,37 @@ def to_funnel(stats: RunStatistics, *, by: str | None = None) -> Funnel | dict[s
     if by is None:
         subjects = (int(p.loc[w, "person_id"].nunique()), int(p.loc[w & alerted, "person_id"].nunique()))
         return _funnel_of(stats, pi.sum(), ai.sum(), int(frames.sum()), subjects, id=stats.deployment)
+    has_frames = bool(len(stats.tracks)) and stats.tracks["n_detections"].fillna(0).sum() > 0
     pl, al, tl = _cluster_labels(stats, by)
     keys = sorted(set(pl) | set(al) | set(tl))
     psum, asum = pi.groupby(pl).sum(), ai.groupby(al).sum()
     fsum = frames.groupby(tl).sum() if len(frames) else pd.Series(dtype=int)
     n_subj = p.loc[w, "person_id"].groupby(pl[w]).nunique() if len(p) else pd.Series(dtype=int)
     n_subj_al = p.loc[w & alerted, "person_id"].groupby(pl[w & alerted]).nunique() if len(p) else n_subj
-    zero_p, zero_a = pd.Series(0, index=pi.columns), pd.Series(0, index=ai.columns)
+    zero_p, zero_a = dict.fromkeys(pi.columns, 0), dict.fromkeys(ai.columns, 0)
+    psum_d, asum_d = psum.to_dict("index"), asum.to_dict("index")
+    fsum_d, subj_d, subj_al_d = fsum.to_dict(), n_subj.to_dict(), n_subj_al.to_dict()
     out = {}
     for k in keys:
-        ps = psum.loc[k] if k in psum.index else zero_p
-        as_ = asum.loc[k] if k in asum.index else zero_a
-        subjects = (int(n_subj.get(k, 0)), int(n_subj_al.get(k, 0)))
-        out[k] = _funnel_of(stats, ps, as_, int(fsum.get(k, 0)), subjects, id=str(k), cluster=True)
+        subjects = (int(subj_d.get(k, 0)), int(subj_al_d.get(k, 0)))
+        out[k] = _funnel_of(stats, psum_d.get(k, zero_p), asum_d.get(k, zero_a), int(fsum_d.get(k, 0)), subjects,
+                            id=str(k), cluster=True, has_frames=has_frames)
     return out
 
 
 _FRAME_KEYS = ("watchlisted_frames", "watchlisted_frames_alerted", "nonwatchlist_frames", "nonwatchlist_frames_alerted")
 
 
-def _funnel_of(stats, psum, asum, frames, subjects, *, id: str, cluster: bool = False) -> Funnel:
+def _funnel_of(stats, psum, asum, frames, subjects, *, id: str, cluster: bool = False,
+               has_frames: bool | None = None) -> Funnel:
     values: dict[str, Any] = {k: int(v) for k, v in asum.items()}
     if stats.has_truth:
         values.update({k: int(v) for k, v in psum.items()})
         values["watchlisted_subjects"], values["watchlisted_subjects_alerted"] = subjects
     elif not cluster and stats.faces_processed is not None:
         values["faces_processed"] = int(stats.faces_processed)
-    has_frames = len(stats.tracks) and stats.tracks["n_detections"].fillna(0).sum() > 0
+    if has_frames is None:
+        has_frames = bool(len(stats.tracks)) and stats.tracks["n_detections"].fillna(0).sum() > 0
     if has_frames:
         values["frames_processed"] = frames
     if not (has_frames and stats.has_truth):

@@ -440,6 +440,13 @@ def explain(rec: Reconciliation) -> list[str]:
     out: list[str] = []
     rates = {r.id: r for r in rec.methods if isinstance(r, Rate) and r.denominator}
     f = rec.funnel
+    if not rates:
+        what = ("the bundle has no truth.csv (who passed, and who is on the watchlist) and no adjudication.csv "
+                "(what the officers did with each alert)" if rec.kind == "run" else
+                "the file gives no pair of counts that a method divides")
+        out.append(f"No counting method can be computed: {what}. {_n(f.get('alerts') or 0, 'alert was', 'alerts were')} "
+                   "raised, but how many were right cannot be counted without them.")
+        return out
     # 1. the units
     by_unit: dict[str, list[Rate]] = {}
     for r in rates.values():

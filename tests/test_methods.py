@@ -174,3 +174,18 @@ def test_docs_quote_every_definition_verbatim():
     for m in METHODS.values():
         assert m.definition in doc, f"docs/methods.md does not quote the definition of {m.id}"
     assert markdown_table() in doc, "regenerate the table: python -m fr_eval.methods --markdown"
+
+
+def test_shared_bootstrap_equals_intervals_cluster_bootstrap():
+    from fr_eval.intervals import cluster_bootstrap
+    from fr_eval.methods import cluster_intervals
+
+    clusters = [Funnel(alerts=a, verified_correct=c, verified_incorrect=i)
+                for a, c, i in [(10, 3, 2), (4, 0, 4), (7, 7, 0), (12, 2, 5), (1, 0, 0), (9, 4, 1)]]
+    got = cluster_intervals([METHODS["verified_precision"], METHODS["precision_bounds"]], clusters, seed=5, batch=7)
+    want = cluster_bootstrap([c.verified_correct for c in clusters], [c.alerts for c in clusters], seed=5)
+    assert got["verified_precision"] == pytest.approx(want, abs=1e-12)
+    upper = cluster_bootstrap([c.alerts - c.verified_incorrect for c in clusters], [c.alerts for c in clusters], seed=5)
+    assert got["precision_bounds:upper"] == pytest.approx(upper, abs=1e-12)
+    r = compute("precision_bounds", Funnel.total(clusters), ci="bootstrap", clusters=clusters, seed=5)
+    assert r.ci95 == pytest.approx((want[0], upper[1]))
