@@ -515,21 +515,7 @@ def _passage_rows(truth, tracks, cands, alerts, threshold, watchlist, demographi
     p["mated_rank"] = p["passage_id"].map(mated.groupby("passage_id")["rank"].min()).astype(float)
     nonmated = lc[~lc["mated"]]
     p["nonmated_score"] = p["passage_id"].map(nonmated.groupby("passage_id")["similarity"].max()).astype(float)
-    rank1 = mated[(mated["rank"] == 1) & (mated["similarity"] >= threshold)]
-    p["rank1_correct"] = p["passage_id"].isin(set(rank1["passage_id"]))
-    la = alerts[alerts["passage_id"].notna()]
-    good = la[la["subject_id"] == la["truth_subject_id"]]
-    bad = la[la["subject_id"] != la["truth_subject_id"].fillna("\0")]
-    p["alerted_correct"] = p["passage_id"].isin(set(good["passage_id"]))
-    p["alerted_false"] = p["passage_id"].isin(set(bad["passage_id"]))
-    det = dict(zip(tracks["track_id"], tracks["n_detections"]))
-    good_tracks = set(good["track_id"])
-    any_tracks = set(la["track_id"])
-    frames_good = linked[linked["track_id"].isin(good_tracks)].groupby("passage_id")["n_detections"].sum()
-    frames_any = linked[linked["track_id"].isin(any_tracks)].groupby("passage_id")["n_detections"].sum()
-    del det
-    p["frames_alerted_correct"] = p["passage_id"].map(frames_good).fillna(0).astype(int)
-    p["frames_alerted_any"] = p["passage_id"].map(frames_any).fillna(0).astype(int)
+    _alert_flags(p, tracks, cands, alerts, threshold)
     p["lighting"] = lighting
     p["crowd"] = crowd
     p["deployment"] = deployment
@@ -545,6 +531,61 @@ def _passage_rows(truth, tracks, cands, alerts, threshold, watchlist, demographi
         extra.append(col)
     keep = PASSAGE_COLUMNS + [c for c in extra if c not in PASSAGE_COLUMNS]
     return p[keep]
+
+
+def _alert_flags(p: pd.DataFrame, tracks: pd.DataFrame, cands: pd.DataFrame, alerts: pd.DataFrame,
+                 threshold: float) -> None:
+    """Set the passage columns that depend on the threshold (in place)."""
+    lc = cands[cands["passage_id"].notna()]
+    rank1 = lc[lc["mated"] & (lc["rank"] == 1) & (lc["similarity"] >= threshold)]
+    p["rank1_correct"] = p["passage_id"].isin(set(rank1["passage_id"]))
+    la = alerts[alerts["passage_id"].notna()]
+    good = la[la["subject_id"] == la["truth_subject_id"]]
+    bad = la[la["subject_id"] != la["truth_subject_id"].fillna("\0")]
+    p["alerted_correct"] = p["passage_id"].isin(set(good["passage_id"]))
+    p["alerted_false"] = p["passage_id"].isin(set(bad["passage_id"]))
+    linked = tracks[tracks["passage_id"].notna()]
+    frames_good = linked[linked["track_id"].isin(set(good["track_id"]))].groupby("passage_id")["n_detections"].sum()
+    frames_any = linked[linked["track_id"].isin(set(la["track_id"]))].groupby("passage_id")["n_detections"].sum()
+    p["frames_alerted_correct"] = p["passage_id"].map(frames_good).fillna(0).astype(int)
+    p["frames_alerted_any"] = p["passage_id"].map(frames_any).fillna(0).astype(int)
+
+
+def at_threshold(stats: RunStatistics, threshold: float) -> RunStatistics:
+    """The statistics a different alert threshold would give, from the stored candidate scores.
+
+    Alerts become the candidates at or above ``threshold`` (one per track and subject, as the replay's
+    alert rule); adjudication is kept for alerts that also existed at the operated threshold, and the others
+    count as not adjudicated.  Exact for thresholds at or above each track's k-th stored candidate score
+    (``fr_eval.alerts.alerts_at``); below that, alerts on subjects outside the top-k are missing.
+
+    Examples
+    --------
+    >>> stricter = at_threshold(stats, 0.6)          # doctest: +SKIP
+    >>> to_funnel(stricter).alerts                   # doctest: +SKIP
+    """
+    c = stats.candidates
+    hit = c[c["similarity"] >= threshold]
+    old = stats.alerts.set_index("alert_id")
+    a = pd.DataFrame({"alert_id": hit["track_id"].astype(str) + ":" + hit["subject_id"].astype(str),
+                      "track_id": hit["track_id"], "camera": hit["camera"], "subject_id": hit["subject_id"],
+                      "similarity": hit["similarity"]}).reset_index(drop=True)
+    a["t"] = a["alert_id"].map(old["t"]) if len(old) else np.nan
+    a["passage_id"] = _nullable(hit["passage_id"].reset_index(drop=True))
+    a["truth_subject_id"] = _nullable(hit["truth_subject_id"].reset_index(drop=True))
+    a["person_id"] = _nullable(hit["person_id"].reset_index(drop=True))
+    if stats.has_truth:
+        a["correct"] = (a["passage_id"].notna() & (a["truth_subject_id"] == a["subject_id"])).astype("boolean")
+    else:
+        a["correct"] = pd.array([pd.NA] * len(a), dtype="boolean")
+    for col in ("operator_decision", "engagement", "verification", "outcome"):
+        a[col] = a["alert_id"].map(old[col]).astype("string") if len(old) else pd.array([pd.NA] * len(a),
+                                                                                        dtype="string")
+    a["deployment"] = stats.deployment
+    p = stats.passages.copy()
+    if len(p):
+        _alert_flags(p, stats.tracks, c, a, threshold)
+    return replace(stats, alerts=a[ALERT_COLUMNS], passages=p, threshold=float(threshold))
 
 
 # -- counts ----------------------------------------------------------------------------------

@@ -203,3 +203,19 @@ def test_from_frames_without_truth_keeps_alert_counts():
     f = to_funnel(stats)
     assert f.alerts == 1 and f.true_alerts is None and f.faces_processed == 1000 and f.frames_processed == 4
     assert stats.alerts["correct"].isna().all() and not stats.has_truth
+
+
+def test_at_threshold_recounts_from_candidates(scenario):
+    from fr_eval.outcomes import at_threshold
+
+    stats = load_statistics(scenario)
+    same = at_threshold(stats, 0.5)
+    assert sorted(same.alerts["alert_id"]) == sorted(stats.alerts["alert_id"])
+    assert to_funnel(same) == to_funnel(stats)
+    strict = to_funnel(at_threshold(stats, 0.65))
+    # at 0.65 only t1:S1 (0.8), t3:S2 (0.7) and t7:S2 (0.9) remain
+    assert (strict.alerts, strict.true_alerts, strict.false_alerts) == (3, 2, 1)
+    assert (strict.watchlisted_alerted, strict.watchlisted_rank1, strict.nonwatchlist_alerted) == (2, 2, 0)
+    assert (strict.verified_correct, strict.operator_rejected, strict.not_adjudicated) == (1, 1, 0)
+    loose = to_funnel(at_threshold(stats, 0.4))
+    assert loose.alerts == 9 and loose.watchlisted_alerted == 4 and loose.not_adjudicated == 2
