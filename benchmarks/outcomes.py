@@ -113,7 +113,7 @@ def main(argv=None) -> int:
         print(f"| load_statistics (read, link, adjudicate) | {t_load:.2f} |")
         print(f"| to_funnel + every method (Clopper-Pearson) | {t_cp:.2f} |")
         print(f"| per-subject funnels + every method (cluster bootstrap, 2,000 replicates) | {t_boot:.2f} |")
-        print(f"| peak resident memory | {peak_mb:,.0f} MB |")
+        print(f"| peak resident memory (whole process, building the run included) | {peak_mb:,.0f} MB |")
         tp = next(r for r in results if r.id == "tpir")
         print(f"\ncheck: tpir {tp.format()}")
     finally:
