@@ -410,6 +410,14 @@ def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 # -- rows ------------------------------------------------------------------------------------
 
+def _bools(s: pd.Series) -> pd.Series:
+    """Booleans from bools or from the strings a CSV gives ("true", "1", "yes")."""
+    if s.dtype == bool:
+        return s
+    return s.map(lambda v: v if isinstance(v, (bool, np.bool_)) else str(v).strip().lower() in ("true", "1", "yes"))\
+        .astype(bool)
+
+
 def _nullable(s: pd.Series) -> pd.Series:
     """An object column with None (not NaN) for missing values."""
     s = s.astype(object)
@@ -500,7 +508,7 @@ def _passage_rows(truth, tracks, cands, alerts, threshold, watchlist, demographi
     sid = p["subject_id"].astype(object)
     p["subject_id"] = sid.where(sid.notna() & (sid.astype(str) != ""), None)
     p["watchlisted"] = p["subject_id"].notna()
-    p["plant"] = p["plant"].astype(bool) if "plant" in p.columns else False
+    p["plant"] = _bools(p["plant"]) if "plant" in p.columns else False
     linked = tracks[tracks["passage_id"].notna()]
     g = linked.groupby("passage_id")
     p["n_tracks"] = p["passage_id"].map(g.size()).fillna(0).astype(int)

@@ -417,6 +417,9 @@ def reconcile(source, *, ci: str = "clopper-pearson", plants_only: bool = False,
             observed_prev = Rate.of("observed_prevalence", k, n, "passage", ci_method="clopper-pearson",
                                     label="watchlisted share of passages")
     elif isinstance(source, Funnel):
+        if plants_only:
+            raise InputError("--plants-only applies to replay runs",
+                             hint="a counts file gives plant_passages and plant_alerts directly")
         funnel = source
         kind, signature, title = "counts", f"counts:{funnel.id}", funnel.title or funnel.id
         sources = list(funnel.sources)

@@ -163,3 +163,8 @@ def test_score_pools_runs_of_one_deployment_and_refuses_repeats(tmp_path, capsys
                  watchlist=WATCHLIST, cameras=["cam1", "cam2"])
     code, _, err = run_cli(["score", str(a), str(c)], capsys)
     assert code == 2 and "replay the same inputs" in err
+
+
+def test_plants_only_on_a_counts_file_is_refused(capsys):
+    code, _, err = run_cli(["reconcile", ESSEX, "--plants-only"], capsys)
+    assert code == 2 and "--plants-only applies to replay runs" in err

@@ -219,3 +219,14 @@ def test_at_threshold_recounts_from_candidates(scenario):
     assert (strict.verified_correct, strict.operator_rejected, strict.not_adjudicated) == (1, 1, 0)
     loose = to_funnel(at_threshold(stats, 0.4))
     assert loose.alerts == 9 and loose.watchlisted_alerted == 4 and loose.not_adjudicated == 2
+
+
+def test_plant_strings_from_a_csv_are_read_as_booleans():
+    truth = pd.DataFrame([{"passage_id": "a", "camera": "c", "t_start": 0, "t_end": 5, "subject_id": "S1",
+                           "person_id": "A", "plant": "false"},
+                          {"passage_id": "b", "camera": "c", "t_start": 6, "t_end": 9, "subject_id": "S1",
+                           "person_id": "A", "plant": "TRUE"}])
+    tracks = pd.DataFrame([{"track_id": "x", "camera": "c", "t_start": 1, "t_end": 2, "n_detections": 1}])
+    stats = RunStatistics.from_frames(tracks=tracks, candidates=None, alerts=None, threshold=0.5, truth=truth)
+    assert stats.passages["plant"].tolist() == [False, True]
+    assert to_funnel(stats, by=None).plant_passages == 1
