@@ -123,6 +123,8 @@ MET_2020 = ("Metropolitan Police, announcement of operational LFR, 24 January 20
 SKY_81 = ("Sky News and the Guardian on the Essex report, 4 July 2019: 'an error rate of 81%' (8 of 42 correct); "
           "as reported by The Inquirer",
           "https://www.theinquirer.net/inquirer/news/3078409/met-police-facial-recongition-81-percent-inaccurate")
+TIMES_2021 = ("The Times, 12 February 2021, 'Metropolitan Police scan 13,000 faces to catch one suspect'",
+              "https://www.thetimes.co.uk/article/metropolitan-police-scan-13-000-faces-to-catch-one-suspect-26lqgrz76")
 NPL_2023 = ("T. Mansfield, Facial Recognition Technology in Law Enforcement Equitability Study, National Physical "
             "Laboratory, March 2023", "https://science.police.uk/site/assets/files/3396/frt-equitability-study_mar2023.pdf")
 ISO_19795 = ("ISO/IEC 19795-1:2021 Biometric performance testing and reporting, Part 1: Principles and framework",
@@ -201,8 +203,8 @@ _METHOD_LIST = [
         unit="subject", numerator="watchlisted people with a correct alert",
         denominator="watchlisted people seen", requires=(("watchlisted_subjects_alerted", "watchlisted_subjects"),),
         counts=_pair("watchlisted_subjects_alerted", "watchlisted_subjects"),
-        known_as=(_k("ISO/IEC 30137-2 (per-subject reporting in video)", "", ISO_30137),
-                  _k("NIST FIVE", "per-subject identification in video", NIST_FIVE))),
+        known_as=(KnownAs("Per-person counting in video evaluations", "", ""),
+                  _k("Video identification testing", "", NIST_FIVE))),
     Method(
         id="fpir", label="False positive identification rate", family="identification",
         definition=("Non-watchlist passages that raised at least one alert, divided by all non-watchlist "
@@ -231,7 +233,7 @@ _METHOD_LIST = [
         definition="False alerts divided by all alerts: 1 - precision on the same counts.",
         unit="alert", numerator="false alerts", denominator="alerts",
         requires=(("false_alerts", "alerts"),), counts=_pair("false_alerts", "alerts"),
-        known_as=(_k("Press and campaigners on Met deployment records", "7 of 8 alerts false", MET_2020),)),
+        known_as=(_k("The Times on the Met's 2020 deployments", "wrong on 7 of 8 alerts", TIMES_2021),)),
     Method(
         id="verified_precision", label="Verified precision", family="operational",
         definition="Alerts verified correct after a stop, divided by all alerts.",
@@ -274,7 +276,7 @@ _METHOD_LIST = [
         unit="frame", numerator="watchlisted face detections in correctly alerting tracks",
         denominator="watchlisted face detections", requires=(("watchlisted_frames_alerted", "watchlisted_frames"),),
         counts=_pair("watchlisted_frames_alerted", "watchlisted_frames"),
-        known_as=(_k("Per-frame counting (ISO/IEC 30137-2 warns against mixing units)", "", ISO_30137),)),
+        known_as=(_k("Per-frame counting in video identification testing", "", ISO_30137),)),
     Method(
         id="fpir_per_frame", label="FPIR per frame", family="per_frame", said_as="one_in",
         definition=("Face detections in non-watchlist passages that belong to a track which raised an alert, "
@@ -283,7 +285,7 @@ _METHOD_LIST = [
         denominator="non-watchlist face detections",
         requires=(("nonwatchlist_frames_alerted", "nonwatchlist_frames"),),
         counts=_pair("nonwatchlist_frames_alerted", "nonwatchlist_frames"),
-        known_as=(_k("Per-frame counting", "", ISO_30137),)),
+        known_as=(_k("Per-frame counting in video identification testing", "", ISO_30137),)),
     Method(
         id="false_alert_rate_per_frame", label="False alert rate per face detection", family="per_frame",
         said_as="one_in",
