@@ -35,7 +35,8 @@ SCHEMA_ID = "fr-eval/counts/1"
 
 #: count keys of a counts file and of a :class:`Funnel`, with their meaning (docs/formats.md quotes these).
 COUNT_KEYS: dict[str, str] = {
-    "faces_processed": "faces the system processed (the Met's 'faces seen'); with truth: non-watchlist passages",
+    "faces_processed": "faces the system processed (the Met's 'faces seen'); with truth: non-watchlist passages "
+                       "plus tracks matching no passage",
     "watchlist_size": "subjects on the watchlist",
     "alerts": "alerts raised by the system",
     "true_alerts": "alerts naming the person truly present",

@@ -216,8 +216,9 @@ _METHOD_LIST = [
                   _k("NIST FRVT", "FPIR(N, T)", NIST_8271))),
     Method(
         id="false_alert_rate", label="False alert rate (per face)", family="alert",
-        definition=("False alerts divided by the faces processed: with truth, the non-watchlist passages; "
-                    "without truth, the number of faces the operational system reported it scanned."),
+        definition=("False alerts divided by the faces processed: with truth, the non-watchlist passages plus "
+                    "the face tracks that match no truth passage; without truth, the number of faces the "
+                    "operational system reported it scanned."),
         unit="face", numerator="false alerts", denominator="faces processed",
         requires=(("false_alerts", "faces_processed"),), counts=_pair("false_alerts", "faces_processed"),
         said_as="one_in", known_as=(_k("Metropolitan Police", "1 in 1,000", MET_2020),),

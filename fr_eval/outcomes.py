@@ -677,11 +677,14 @@ def to_funnel(stats: RunStatistics, *, by: str | None = None) -> Funnel | dict[s
 
     Notes
     -----
-    With truth, ``faces_processed`` is the number of non-watchlist passages (every face that could only
-    raise a false alert); without truth it is the bundle's reported ``faces_processed``.
+    With truth, ``faces_processed`` is the number of non-watchlist passages plus the tracks that match no
+    passage (faces the truth does not cover): every face that could only raise a false alert.  Without
+    truth it is the bundle's reported ``faces_processed``.
     """
     pi, ai = passage_indicators(stats), alert_indicators(stats)
     frames = stats.tracks["n_detections"].fillna(0).astype(int) if len(stats.tracks) else pd.Series(dtype=int)
+    unlinked = (stats.tracks["passage_id"].isna().astype(int) if len(stats.tracks) and "passage_id" in stats.tracks
+                else pd.Series(0, index=stats.tracks.index, dtype=int))
     p = stats.passages
     w = p["watchlisted"].astype(bool) if len(p) else pd.Series(dtype=bool)
     if stats.plants_only and len(p):
@@ -689,12 +692,14 @@ def to_funnel(stats: RunStatistics, *, by: str | None = None) -> Funnel | dict[s
     alerted = p["alerted_correct"].astype(bool) if len(p) else pd.Series(dtype=bool)
     if by is None:
         subjects = (int(p.loc[w, "person_id"].nunique()), int(p.loc[w & alerted, "person_id"].nunique()))
-        return _funnel_of(stats, pi.sum(), ai.sum(), int(frames.sum()), subjects, id=stats.deployment)
+        return _funnel_of(stats, pi.sum(), ai.sum(), int(frames.sum()), subjects, id=stats.deployment,
+                          unlinked=int(unlinked.sum()))
     has_frames = bool(len(stats.tracks)) and stats.tracks["n_detections"].fillna(0).sum() > 0
     pl, al, tl = _cluster_labels(stats, by)
     keys = sorted(set(pl) | set(al) | set(tl))
     psum, asum = pi.groupby(pl).sum(), ai.groupby(al).sum()
     fsum = frames.groupby(tl).sum() if len(frames) else pd.Series(dtype=int)
+    usum = unlinked.groupby(tl).sum().to_dict() if len(unlinked) else {}
     n_subj = p.loc[w, "person_id"].groupby(pl[w]).nunique() if len(p) else pd.Series(dtype=int)
     n_subj_al = p.loc[w & alerted, "person_id"].groupby(pl[w & alerted]).nunique() if len(p) else n_subj
     zero_p, zero_a = dict.fromkeys(pi.columns, 0), dict.fromkeys(ai.columns, 0)
@@ -704,7 +709,7 @@ def to_funnel(stats: RunStatistics, *, by: str | None = None) -> Funnel | dict[s
     for k in keys:
         subjects = (int(subj_d.get(k, 0)), int(subj_al_d.get(k, 0)))
         out[k] = _funnel_of(stats, psum_d.get(k, zero_p), asum_d.get(k, zero_a), int(fsum_d.get(k, 0)), subjects,
-                            id=str(k), cluster=True, has_frames=has_frames)
+                            id=str(k), cluster=True, has_frames=has_frames, unlinked=int(usum.get(k, 0)))
     return out
 
 
@@ -712,10 +717,11 @@ _FRAME_KEYS = ("watchlisted_frames", "watchlisted_frames_alerted", "nonwatchlist
 
 
 def _funnel_of(stats, psum, asum, frames, subjects, *, id: str, cluster: bool = False,
-               has_frames: bool | None = None) -> Funnel:
+               has_frames: bool | None = None, unlinked: int = 0) -> Funnel:
     values: dict[str, Any] = {k: int(v) for k, v in asum.items()}
     if stats.has_truth:
         values.update({k: int(v) for k, v in psum.items()})
+        values["faces_processed"] = values.get("faces_processed", 0) + unlinked
         values["watchlisted_subjects"], values["watchlisted_subjects_alerted"] = subjects
     elif not cluster and stats.faces_processed is not None:
         values["faces_processed"] = int(stats.faces_processed)

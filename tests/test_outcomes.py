@@ -89,7 +89,7 @@ def test_funnel_counted_by_hand(scenario):
                     stop_attempted=4, lost=1, stopped=3, verified_correct=1, verified_incorrect=1, unverified=1,
                     arrests=1, watchlisted_passages=4, watchlisted_alerted=3, watchlisted_rank1=2,
                     plant_passages=2, plant_alerts=2, nonwatchlist_passages=5, nonwatchlist_alerted=1,
-                    faces_processed=5, watchlisted_subjects=3, watchlisted_subjects_alerted=2, frames_processed=37,
+                    faces_processed=6, watchlisted_subjects=3, watchlisted_subjects_alerted=2, frames_processed=37,
                     watchlisted_frames=22, watchlisted_frames_alerted=15, nonwatchlist_frames=13,
                     nonwatchlist_frames_alerted=4, watchlist_size=3)
     assert {k: f.get(k) for k in expected} == expected
