@@ -41,6 +41,8 @@ COUNT_KEYS: dict[str, str] = {
     "alerts": "alerts raised by the system",
     "true_alerts": "alerts naming the person truly present",
     "false_alerts": "alerts naming someone who was not present",
+    "nonwatchlist_false_alerts": "false alerts on people not on the watchlist (non-watchlist passages and tracks "
+                                 "matching no passage); with truth only",
     "not_adjudicated": "alerts with no adjudication record",
     "operator_rejected": "alerts the operators rejected at once (judged not credible)",
     "stop_attempted": "alerts on which officers tried to stop the person (stopped + lost)",
@@ -140,6 +142,7 @@ class Funnel:
     watchlisted_alerted: int | None = None
     watchlisted_rank1: int | None = None
     nonwatchlist_passages: int | None = None
+    nonwatchlist_false_alerts: int | None = None
     nonwatchlist_alerted: int | None = None
     watchlisted_subjects: int | None = None
     watchlisted_subjects_alerted: int | None = None
@@ -255,6 +258,7 @@ _AT_MOST = [
     ("arrests", ("arrests",), "alerts"),
     ("verification", ("verified_correct",), "alerts"),
     ("false alerts", ("false_alerts",), "faces_processed"),
+    ("false alerts", ("nonwatchlist_false_alerts",), "false_alerts"),
     ("plants", ("plant_alerts",), "plant_passages"),
     ("plants", ("plant_passages",), "watchlisted_passages"),
     ("watchlisted passages", ("watchlisted_alerted",), "watchlisted_passages"),

@@ -156,6 +156,12 @@ def _tpir_counts(f: Funnel) -> tuple[int, int]:
     return _g(f, "plant_alerts"), _g(f, "plant_passages")
 
 
+def _far_counts(f: Funnel) -> tuple[int, int]:
+    if f.get("nonwatchlist_false_alerts") is not None:
+        return _g(f, "nonwatchlist_false_alerts"), _g(f, "faces_processed")
+    return _g(f, "false_alerts"), _g(f, "faces_processed")
+
+
 def _complement(counts: Callable[[Funnel], tuple[int, int]]) -> Callable[[Funnel], tuple[int, int]]:
     def inner(f: Funnel) -> tuple[int, int]:
         k, n = counts(f)
@@ -216,11 +222,13 @@ _METHOD_LIST = [
                   _k("NIST FRVT", "FPIR(N, T)", NIST_8271))),
     Method(
         id="false_alert_rate", label="False alert rate (per face)", family="alert",
-        definition=("False alerts divided by the faces processed: with truth, the non-watchlist passages plus "
-                    "the face tracks that match no truth passage; without truth, the number of faces the "
-                    "operational system reported it scanned."),
+        definition=("False alerts divided by the faces processed. With truth: false alerts on people not on the "
+                    "watchlist, over the non-watchlist passages plus the face tracks that match no truth passage. "
+                    "Without truth: all false alerts, over the number of faces the operational system reported it "
+                    "scanned."),
         unit="face", numerator="false alerts", denominator="faces processed",
-        requires=(("false_alerts", "faces_processed"),), counts=_pair("false_alerts", "faces_processed"),
+        requires=(("false_alerts", "faces_processed"), ("nonwatchlist_false_alerts", "faces_processed")),
+        counts=_far_counts,
         said_as="one_in", known_as=(_k("Metropolitan Police", "1 in 1,000", MET_2020),),
         notes="Alerts per face, not a share of alerts: it says nothing about how many alerts are right."),
     Method(

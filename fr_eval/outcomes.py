@@ -630,6 +630,8 @@ def alert_indicators(stats: RunStatistics) -> pd.DataFrame:
         correct = a["correct"].fillna(False).astype(bool)
         out["true_alerts"] = correct.astype(int).to_numpy()
         out["false_alerts"] = (~correct).astype(int).to_numpy()
+        not_watchlisted = a["passage_id"].isna() | a["truth_subject_id"].isna()
+        out["nonwatchlist_false_alerts"] = ((~correct) & not_watchlisted).astype(int).to_numpy()
     if stats.has_adjudication:
         dec, eng, ver = a["operator_decision"], a["engagement"], a["verification"]
         stopped = (eng == "stopped").fillna(False)

@@ -189,3 +189,10 @@ def test_shared_bootstrap_equals_intervals_cluster_bootstrap():
     assert got["precision_bounds:upper"] == pytest.approx(upper, abs=1e-12)
     r = compute("precision_bounds", Funnel.total(clusters), ci="bootstrap", clusters=clusters, seed=5)
     assert r.ci95 == pytest.approx((want[0], upper[1]))
+
+
+def test_false_alert_rate_with_truth_counts_only_non_watchlist_faces():
+    f = Funnel(alerts=7, false_alerts=4, nonwatchlist_false_alerts=2, faces_processed=6)
+    r = compute("false_alert_rate", f)
+    assert (r.numerator, r.denominator) == (2, 6) and r.one_in == 3
+    assert (compute("false_alert_rate", Funnel(false_alerts=7, faces_processed=8600)).numerator) == 7

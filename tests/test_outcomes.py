@@ -85,7 +85,8 @@ def test_alert_rows(scenario):
 
 def test_funnel_counted_by_hand(scenario):
     f = to_funnel(load_statistics(scenario))
-    expected = dict(alerts=7, true_alerts=3, false_alerts=4, operator_rejected=2, not_adjudicated=0,
+    expected = dict(alerts=7, true_alerts=3, false_alerts=4, nonwatchlist_false_alerts=2, operator_rejected=2,
+                    not_adjudicated=0,
                     stop_attempted=4, lost=1, stopped=3, verified_correct=1, verified_incorrect=1, unverified=1,
                     arrests=1, watchlisted_passages=4, watchlisted_alerted=3, watchlisted_rank1=2,
                     plant_passages=2, plant_alerts=2, nonwatchlist_passages=5, nonwatchlist_alerted=1,
