@@ -509,8 +509,8 @@ def explain(rec: Reconciliation) -> list[str]:
     if "false_alert_rate" in rates and "false_alert_rate_per_frame" in rates:
         pf, pp = rates["false_alert_rate_per_frame"], rates["false_alert_rate"]
         out.append(f"Counting every sampled frame with a face as a face processed turns 1 in {_one_in(pp)} into "
-                   f"1 in {_one_in(pf)}: the denominator grows from {pp.denominator:,} to {pf.denominator:,} while "
-                   f"the false alerts stay {pf.numerator}.")
+                   f"1 in {_one_in(pf)}: the denominator grows from {pp.denominator:,} faces to "
+                   f"{pf.denominator:,} face detections, while the alerts do not multiply.")
     # 4. base rate
     br = rec.base_rate
     if br is not None and br.prevalence and not math.isnan(br.prevalence):
