@@ -1,0 +1,518 @@
+"""Everything the report shows, gathered once into plain data: the one place the report gets numbers.
+
+:func:`build_model` reads a run folder or a counts file and asks the counting
+modules for every figure: :func:`fr_eval.reconcile.reconcile` (every method,
+the waterfall, the base rate, the claims, the explanation),
+:func:`fr_eval.outcomes.at_threshold` (the sweep), :func:`fr_eval.outcomes.subset`
+(groups) and :data:`fr_eval.methods.METHODS` (definitions, sources).  The
+result, a :class:`ReportModel`, holds :class:`~fr_eval.rates.Rate` objects and
+strings; the PDF and HTML renderers only lay it out.
+
+A section the input cannot support (a counts file has no footage, so no DET
+curve and no gallery) carries a one-line reason in :attr:`ReportModel.unsupported`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import shlex
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..errors import InputError
+from ..methods import METHODS, Unavailable, compute
+from ..rates import Rate
+
+SECTIONS = ("Summary", "Reconciliation", "Thresholds", "Conditions and groups", "Alert gallery",
+            "Method and provenance")
+#: an interval wider than this (in proportion points) is too wide to conclude anything
+WIDE_INTERVAL = 0.4
+#: thresholds shown in the sweep table (the DET curve uses more)
+SWEEP_ROWS = 13
+DET_POINTS = 60
+#: the figures shown per group, by method id
+GROUP_METHODS = ("tpir", "fpir", "precision")
+
+
+@dataclass
+class Headline:
+    """One counting method's figure on this deployment, with the line that says it in words."""
+
+    method_id: str
+    label: str
+    used_by: str
+    unit: str
+    rate: Rate | None
+    missing: str
+    plain: str
+    signature: str
+
+    @property
+    def available(self) -> bool:
+        return self.rate is not None and self.rate.denominator > 0
+
+
+@dataclass
+class SweepRow:
+    threshold: float
+    operated: bool
+    alerts: int
+    alerts_per_hour: float | None
+    rates: dict[str, Rate | Unavailable]
+
+
+@dataclass
+class GroupRow:
+    dimension: str
+    group: str
+    rates: dict[str, Rate | Unavailable]
+    warnings: list[str]
+    flag: str = ""
+
+
+@dataclass
+class MethodDef:
+    id: str
+    label: str
+    definition: str
+    unit: str
+    numerator: str
+    denominator: str
+    used_by: str
+    source: str
+
+
+@dataclass
+class GalleryItem:
+    alert_id: str
+    subject_id: str
+    camera: str
+    similarity: float
+    t: float | None
+    wall_time: str
+    truth: str
+    adjudication: str
+    on_watchlist: bool           # the track is truly the named subject (truth links it)
+    redacted: bool
+    watchlist_jpeg: bytes | None
+    crop_jpeg: bytes | None
+    note: str = ""
+
+
+@dataclass
+class ReportModel:
+    kind: str                      # "run" or "counts"
+    id: str
+    title: str
+    source: str
+    generated: str
+    facts: list[tuple[str, str]]
+    threshold: float | None
+    headlines: list[Headline]
+    signature: str
+    reconciliation: Any            # fr_eval.reconcile.Reconciliation
+    footage_hours: float | None
+    sweep: list[SweepRow] = field(default_factory=list)
+    sweep_note: str = ""
+    det: dict[str, Any] | None = None
+    groups: list[GroupRow] = field(default_factory=list)
+    group_notes: list[str] = field(default_factory=list)
+    gallery: list[GalleryItem] = field(default_factory=list)
+    gallery_notes: list[str] = field(default_factory=list)
+    redact: bool = True
+    methods: list[MethodDef] = field(default_factory=list)
+    provenance: list[tuple[str, str]] = field(default_factory=list)
+    input_hashes: list[tuple[str, str]] = field(default_factory=list)
+    parameters: list[tuple[str, str]] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+    sources: list[dict[str, str]] = field(default_factory=list)
+    #: watchlist label -> [(prevalence, expected precision)], from fr_eval.reconcile's base-rate functions
+    base_rate_curves: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    #: section title -> one line saying what this input cannot show there
+    unsupported: dict[str, list[str]] = field(default_factory=dict)
+
+    def note(self, section: str, text: str) -> None:
+        self.unsupported.setdefault(section, []).append(text)
+
+
+# -- building ------------------------------------------------------------------------------------
+
+def build_model(source: str | Path, *, redact: bool = True, command: str | None = None,
+                gallery: bool = True) -> ReportModel:
+    """Gather everything the report of ``source`` (run folder or counts file) shows.
+
+    Parameters
+    ----------
+    source : a replay run folder or a counts file (``.yaml``).
+    redact : blur bystanders' faces in the gallery.
+    command : the command line that produced the report (default: this process's ``sys.argv``).
+    gallery : decode footage for the alert gallery (off: the gallery lists alerts without images).
+
+    Raises
+    ------
+    InputError
+        When ``source`` is neither a complete run folder nor a valid counts file.
+    """
+    from ..reconcile import load_source, reconcile
+    from ..counts import Funnel
+
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder", hint="give a replay run folder or a counts file (.yaml)")
+    loaded = load_source(path)
+    rec = reconcile(loaded)
+    command = command or " ".join(shlex.quote(a) for a in ["fr-eval", *sys.argv[1:]])
+    generated = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    if isinstance(loaded, Funnel):
+        model = _counts_model(path, loaded, rec, generated)
+    else:
+        model = _run_model(path, loaded, rec, generated, redact=redact, gallery=gallery)
+    model.redact = redact
+    model.base_rate_curves = base_rate_curves(rec.base_rate)
+    if rec.base_rate is None:
+        model.note("Reconciliation", "No base-rate figure: it needs a hit rate (tpir, stated or computed), a "
+                                     "false-alert rate per face and an observed precision, and these counts lack one.")
+    model.methods = [MethodDef(m.id, m.label, m.definition, m.unit, m.numerator, m.denominator, m.used_by(),
+                               m.source()) for m in METHODS.values()]
+    model.commands.append(command)
+    return model
+
+
+def base_rate_curves(br, n: int = 80) -> dict[str, list[tuple[float, float]]]:
+    """Expected precision over prevalences 1e-6..0.1 for each watchlist size of the base-rate grid
+    (:func:`fr_eval.reconcile.expected_precision`, :func:`~fr_eval.reconcile.scaled_false_alert_rate`)."""
+    import numpy as np
+
+    from ..reconcile import WATCHLIST_FACTORS, expected_precision, scaled_false_alert_rate
+
+    if br is None:
+        return {}
+    prevs = np.logspace(-6, -1, n)
+    out = {}
+    for factor in WATCHLIST_FACTORS:
+        far = scaled_false_alert_rate(br.false_alert_rate, factor, 1.0)
+        if br.watchlist_size:
+            label = f"watchlist {int(round(br.watchlist_size * factor)):,}"
+        else:
+            label = f"watchlist x{factor:g}"
+        if factor == 1.0:
+            label += " (as operated)"
+        out[label] = [(float(p), expected_precision(br.tpir, far, float(p))) for p in prevs]
+    return out
+
+
+def _headlines(rec, manifest: dict | None) -> list[Headline]:
+    from ..signature import method_signature
+
+    out = []
+    for r in rec.methods:
+        m = METHODS[r.id]
+        if manifest is not None:
+            sig = method_signature(r.id, manifest)
+        else:
+            sig = f"{r.id}|counts:{rec.id}|fr-eval:{__version__}"
+        if isinstance(r, Unavailable):
+            out.append(Headline(r.id, m.label, m.used_by(), m.unit, None, r.reason, "", sig))
+        else:
+            out.append(Headline(r.id, m.label, m.used_by(), m.unit, r, "", plain_line(r), sig))
+    return out
+
+
+def plain_line(r: Rate) -> str:
+    """The rate in words, from the registry's numerator and denominator: ``8 alerts verified correct out of 42
+    alerts``.
+
+    >>> plain_line(compute("verified_precision", __import__("fr_eval.counts").counts.Funnel(alerts=42,
+    ...            verified_correct=8)))
+    'Of 42 alerts, 8 were alerts verified correct.'
+    """
+    m = METHODS[r.id]
+    if not r.denominator:
+        return f"No {m.denominator} to count: the rate is undefined."
+    if r.id == "precision_bounds":
+        lo_k, hi_k = r.numerator, r.extra.get("upper_numerator", r.numerator)
+        return (f"Of {r.denominator:,} alerts, between {lo_k:,} and {hi_k:,} were correct: the alerts never "
+                f"resolved decide where in that range.")
+    text = f"Of {r.denominator:,} {m.denominator}, {r.numerator:,} {'was' if r.numerator == 1 else 'were'} {m.numerator}"
+    if m.said_as == "one_in" and r.numerator:
+        text += f" (1 in {_n_in(r.denominator / r.numerator)})"
+    return text + "."
+
+
+def _n_in(n: float) -> str:
+    return f"{n:,.0f}" if n >= 10 else f"{n:.2f}".rstrip("0").rstrip(".")
+
+
+def _counts_model(path: Path, funnel, rec, generated: str) -> ReportModel:
+    facts = [("Source", "counts file (published figures; no footage)"),
+             ("Place", funnel.place or "not stated"), ("Date", funnel.date or "not stated"),
+             ("System", funnel.matcher or "not stated"),
+             ("Watchlist size", _int(funnel.watchlist_size)),
+             ("Footage hours", "not stated" if funnel.footage_hours is None else f"{funnel.footage_hours:g}"),
+             ("Faces processed", _int(funnel.get("faces_processed"))),
+             ("Alerts", _int(funnel.get("alerts"))),
+             ("Operated threshold", "not stated" if funnel.threshold is None else f"{funnel.threshold:g}")]
+    model = ReportModel(kind="counts", id=funnel.id, title=funnel.title or funnel.id, source=str(path),
+                        generated=generated, facts=facts, threshold=funnel.threshold,
+                        headlines=_headlines(rec, None), signature=f"counts:{funnel.id}|fr-eval:{__version__}",
+                        reconciliation=rec, footage_hours=funnel.footage_hours, sources=list(funnel.sources))
+    why = "a counts file holds published totals only"
+    model.note("Thresholds", f"No DET curve, sweep or alerts per hour at other thresholds: {why}, not the "
+                             "candidate scores of each face (replay the footage with `fr-eval replay` to get them).")
+    model.note("Conditions and groups", f"No breakdown by lighting, crowd, camera or demographic group: {why}, "
+                                        "not one row per passage.")
+    model.note("Alert gallery", f"No alert gallery: {why}; there is no footage and no watchlist image.")
+    model.provenance = [("fr-eval version", __version__), ("Input", f"counts file {path}"),
+                        ("Counts file SHA-256", _sha256(path))]
+    model.input_hashes = [(path.name, _sha256(path))]
+    model.parameters = [("Interval", f"95%, {rec.ci_method}")]
+    return model
+
+
+def _run_model(path: Path, stats, rec, generated: str, *, redact: bool, gallery: bool) -> ReportModel:
+    manifest = stats.manifest or {}
+    b = manifest.get("bundle", {})
+    funnel = rec.funnel
+    bundle = stats.bundle
+    footage = manifest.get("footage", [])
+    cameras = sorted({str(f.get("camera")) for f in footage})
+    lighting = bundle.lighting if bundle is not None else b.get("lighting", "?")
+    crowd = bundle.crowd if bundle is not None else b.get("crowd", "?")
+    start = bundle.start_time.isoformat() if bundle is not None else b.get("start_time", "?")
+    facts = [("Source", f"replay run {path}"),
+             ("Place", (bundle.place if bundle is not None else b.get("place")) or "not stated"),
+             ("Start time", str(start)),
+             ("Conditions", f"lighting: {lighting}; crowd: {crowd}"),
+             ("Cameras", f"{len(cameras)} ({', '.join(cameras)})" if cameras else "none recorded"),
+             ("Watchlist size", _int(funnel.get("watchlist_size"))),
+             ("Footage hours", "not recorded" if stats.footage_hours is None else f"{stats.footage_hours:.3f}"),
+             ("Face tracks", f"{len(stats.tracks):,}"),
+             ("Faces processed", _int(funnel.get("faces_processed"))
+              + (" (non-watchlist passages + tracks matching no passage)" if stats.has_truth else
+                 " (as the operational system reported)" if funnel.get("faces_processed") is not None else "")),
+             ("Alerts", _int(funnel.get("alerts"))),
+             ("Truth", "yes (truth.csv)" if stats.has_truth else "no: per-passage methods cannot be computed"),
+             ("Adjudication", "yes (adjudication.csv)" if stats.has_adjudication else
+              "no: operational methods cannot be computed"),
+             ("Operated threshold", f"{stats.threshold:g} ({manifest.get('matcher', {}).get('name', '?')} "
+                                    "similarity scale)")]
+    title = (bundle.title if bundle is not None and bundle.title else b.get("title")) or stats.deployment
+    model = ReportModel(kind="run", id=stats.deployment, title=title, source=str(path), generated=generated,
+                        facts=facts, threshold=stats.threshold, headlines=_headlines(rec, manifest),
+                        signature=stats.signature, reconciliation=rec, footage_hours=stats.footage_hours,
+                        sources=list(getattr(bundle, "sources", []) or []))
+    _thresholds(model, stats)
+    _groups(model, stats)
+    from .gallery import gallery_items
+
+    model.gallery, model.gallery_notes = gallery_items(path, stats, redact=redact, decode=gallery)
+    _provenance(model, path, manifest, rec)
+    return model
+
+
+# -- thresholds --------------------------------------------------------------------------------
+
+def _thresholds(model: ReportModel, stats) -> None:
+    import numpy as np
+
+    from ..outcomes import at_threshold, to_funnel
+
+    c = stats.candidates
+    if not len(c):
+        model.note("Thresholds", "No candidate scores in this run (no face was scored), so there is nothing "
+                                 "to sweep.")
+        return
+    sims = np.sort(c["similarity"].to_numpy(float))
+    hours = stats.footage_hours
+
+    def row(thr: float, operated: bool) -> SweepRow:
+        st = stats if operated else at_threshold(stats, thr)
+        f = to_funnel(st)
+        rates = {mid: compute(mid, f) for mid in ("tpir", "fpir", "false_alert_rate", "precision")}
+        n = int(f.get("alerts") or 0)
+        return SweepRow(float(thr), operated, n, n / hours if hours else None, rates)
+
+    lo, hi = float(sims[0]), float(sims[-1])
+    table_thr = sorted(set(np.round(np.quantile(sims, np.linspace(0.5, 1.0, SWEEP_ROWS - 1)), 3))
+                       | {round(stats.threshold, 3)})
+    model.sweep = [row(t, abs(t - stats.threshold) < 5e-4) for t in table_thr]
+    model.sweep_note = (f"Alerts at other thresholds are recounted from the stored candidate scores (top "
+                        f"{int(c['rank'].max())} per track), exact at or above each track's last stored score. "
+                        f"Scores in this run range from {lo:.3f} to {hi:.3f}.")
+    if not hours:
+        model.note("Thresholds", "Alerts per hour: the footage duration is not recorded in the manifest.")
+    if not stats.has_truth:
+        model.note("Thresholds", "No DET curve: the bundle has no truth.csv, so no face is known to be "
+                                 "watchlisted or not (false negatives and false positives cannot be counted).")
+        return
+    grid = np.unique(np.quantile(sims, np.linspace(0.0, 1.0, DET_POINTS)))
+    pts = []
+    for t in grid:
+        r = row(float(t), False)
+        tp, fp = r.rates["tpir"], r.rates["fpir"]
+        if isinstance(tp, Rate) and isinstance(fp, Rate) and tp.denominator and fp.denominator:
+            pts.append((float(t), 1 - tp.value, fp.value))
+    op = next((r for r in model.sweep if r.operated), None)
+    op_pt = None
+    if op is not None:
+        tp, fp = op.rates["tpir"], op.rates["fpir"]
+        if isinstance(tp, Rate) and isinstance(fp, Rate) and tp.denominator and fp.denominator:
+            op_pt = (op.threshold, 1 - tp.value, fp.value, tp.denominator, fp.denominator)
+    if len(pts) < 2 or op_pt is None:
+        model.note("Thresholds", "No DET curve: the run has no watchlisted or no non-watchlist passages, so one "
+                                 "of the two error rates has no denominator.")
+        return
+    model.det = {"points": pts, "operated": op_pt}
+
+
+# -- groups ------------------------------------------------------------------------------------
+
+def _groups(model: ReportModel, stats) -> None:
+    from ..outcomes import subset, to_funnel
+
+    S = "Conditions and groups"
+    p = stats.passages
+    if not stats.has_truth or not len(p):
+        model.note(S, "No breakdown: per-group rates need truth (who passed each camera), and this run has none.")
+        return
+    b = stats.bundle
+    for dim in ("lighting", "crowd"):
+        vals = sorted(set(p[dim].dropna().astype(str)))
+        if len(vals) == 1:
+            model.group_notes.append(f"{'Day/night' if dim == 'lighting' else 'Crowd density'}: all footage of this "
+                                     f"run is {dim} '{vals[0]}', so there is no {dim} comparison to make "
+                                     "(compare runs of different deployments).")
+    dims = [("camera", "camera")] + [(d, d) for d in stats.demographics]
+    perceived = [d for d in stats.demographics if "perceiv" in d.lower()]
+    notes_text = (getattr(b, "notes", "") or "").lower()
+    if perceived or "perceiv" in notes_text:
+        model.group_notes.append("Gender (and any other 'perceived' labels) are annotators' perceptions of the "
+                                 "people in the footage, not self-reported identity.")
+    a = stats.alerts
+    by_passage = p.set_index("passage_id")
+    for label, col in dims:
+        if col not in p.columns:
+            continue
+        values = p[col].dropna().astype(str)
+        values = sorted(set(v for v in values if v))
+        if len(values) < 2:
+            if col != "camera" and values:
+                model.group_notes.append(f"{label}: one group only ('{values[0]}'), no comparison.")
+            continue
+        rows = []
+        for v in values:
+            pm = p[col].astype(str) == v
+            if col == "camera":
+                am = a["camera"].astype(str) == v
+            else:
+                am = a["passage_id"].map(by_passage[col].astype(str)).eq(v).fillna(False)
+            f = to_funnel(subset(stats, pm, am))
+            rates = {mid: compute(mid, f) for mid in GROUP_METHODS}
+            rows.append(GroupRow(label, v, rates, _warnings(rates)))
+        _flag_differences(rows)
+        model.groups.extend(rows)
+        unlabelled = int(p[col].isna().sum() + (p[col].astype(str) == "").sum()) if col != "camera" else 0
+        if unlabelled:
+            model.group_notes.append(f"{label}: {unlabelled} passage(s) have no label and are left out of its rows.")
+    if not model.groups:
+        model.note(S, "No group has a comparison: one camera and no demographic labels with two or more values.")
+
+
+def _warnings(rates: dict[str, Rate | Unavailable]) -> list[str]:
+    out = []
+    for mid, r in rates.items():
+        if isinstance(r, Rate) and r.denominator:
+            lo, hi = r.ci95
+            if not (math.isnan(lo) or math.isnan(hi)) and hi - lo > WIDE_INTERVAL:
+                out.append(f"{mid}: interval {lo:.0%}-{hi:.0%} from {r.denominator} {r.unit}s is too wide to "
+                           "conclude anything")
+    return out
+
+
+def _flag_differences(rows: list[GroupRow]) -> None:
+    """Mark each group whose 95% interval for a method does not overlap another group's (a conservative
+    screen: non-overlap implies a difference at the 5% level; overlap does not prove equality)."""
+    for mid in GROUP_METHODS:
+        rs = [(g, g.rates[mid]) for g in rows if isinstance(g.rates[mid], Rate) and g.rates[mid].denominator]
+        for g, r in rs:
+            for h, s in rs:
+                if g is h:
+                    continue
+                if r.ci95[1] < s.ci95[0] or r.ci95[0] > s.ci95[1]:
+                    word = "lower" if r.value < s.value else "higher"
+                    g.flag = (g.flag + "; " if g.flag else "") + f"{mid} {word} than {h.group} (intervals apart)"
+                    break
+
+
+# -- provenance --------------------------------------------------------------------------------
+
+def _provenance(model: ReportModel, path: Path, manifest: dict, rec) -> None:
+    m = manifest.get("matcher", {})
+    p = manifest.get("parameters", {})
+    model.provenance = [
+        ("fr-eval version (report)", __version__),
+        ("fr-eval version (replay)", str(manifest.get("fr_eval_version", "?"))),
+        ("Matcher", f"{m.get('name', '?')} {m.get('version', '')}".strip()),
+        ("Matcher package", str(m.get("package", "")) or "-"),
+        ("Replayed", str(manifest.get("created", "?"))),
+        ("Run signature", model.signature),
+    ]
+    for name, digest in sorted((m.get("model_files") or {}).items()):
+        model.provenance.append((f"Model file {name}", digest))
+    files = manifest.get("inputs", {}).get("files", {})
+    footage = {f.get("path") for f in manifest.get("footage", [])}
+    for name, digest in sorted(files.items()):
+        kind = "footage" if name in footage else "input"
+        if name.startswith("watchlist") or name == "watchlist.csv":
+            kind = "watchlist"
+        model.input_hashes.append((f"{kind}: {name}", digest))
+    from ..signature import footage_hash, inputs_hash
+
+    model.input_hashes.append(("all footage (combined)", footage_hash(manifest)))
+    model.input_hashes.append(("all inputs (combined)", inputs_hash(manifest)))
+    skip = {"tracker", "matcher_options"}
+    model.parameters = [(k, _fmt(v)) for k, v in p.items() if k not in skip]
+    for k, v in (p.get("tracker") or {}).items():
+        model.parameters.append((f"tracker.{k}", _fmt(v)))
+    for k, v in (m.get("parameters") or {}).items():
+        model.parameters.append((f"matcher.{k}", _fmt(v)))
+    model.parameters.append(("interval", f"95%, {rec.ci_method}"))
+    bundle_path = manifest.get("bundle", {}).get("path") or "BUNDLE"
+    replay = ["fr-eval", "replay", str(bundle_path), "--out", str(path)]
+    if p.get("matcher"):
+        replay += ["--matcher", str(p["matcher"])]
+    for opt, key in (("--fps", "fps"), ("--threshold", "threshold"), ("--top-k", "top_k"),
+                     ("--chunk-seconds", "chunk_s"), ("--overlap-seconds", "overlap_s")):
+        if p.get(key) is not None:
+            replay += [opt, _fmt(p[key])]
+    if (p.get("tracker") or {}).get("keep_best") is not None:
+        replay += ["--faces-per-track", _fmt(p["tracker"]["keep_best"])]
+    for k, v in (p.get("matcher_options") or {}).items():
+        if k != "path":
+            replay += ["--matcher-option", f"{k}={v}"]
+    if p.get("keep_embeddings"):
+        replay.append("--keep-embeddings")
+    model.commands.append(" ".join(shlex.quote(x) for x in replay))
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+def _int(v) -> str:
+    return "not stated" if v is None else f"{int(v):,}"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
