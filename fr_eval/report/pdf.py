@@ -107,6 +107,7 @@ def _canvas_maker(model: ReportModel):
         """Defers each page until the end so the footer can say "page N of M"."""
 
         def __init__(self, *args, **kwargs):
+            kwargs["initialFontName"] = FONT  # never reference an unembedded standard-14 font
             super().__init__(*args, **kwargs)
             self._pages = []
 
@@ -157,7 +158,7 @@ def _table(rows, widths, st, *, header: bool = True, mono_cols: tuple[int, ...] 
                 cells.append(_p(c, style))
         data.append(cells)
     t = Table(data, colWidths=widths, repeatRows=1 if header else 0)
-    style = [("GRID", (0, 0), (-1, -1), 0.4, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    style = [("FONTNAME", (0, 0), (-1, -1), FONT), ("GRID", (0, 0), (-1, -1), 0.4, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP"),
              ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
              ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]
     if header:
@@ -208,6 +209,9 @@ def _title_page(model: ReportModel, st) -> list:
                   "of the same deployment; section 2 reconciles them.", st["body"]))
     toc = TableOfContents()
     toc.levelStyles = [st["toc1"], st["toc2"]]
+    toc.tableStyle = TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                 ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                                 ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)])
     out += [PageBreak(), _p("Contents", st["toch"]), toc]
     return out
 
