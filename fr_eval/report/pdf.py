@@ -236,7 +236,7 @@ def _summary(model: ReportModel, st) -> list:
         spans.append(("SPAN", (0, len(rows) - 1), (-1, len(rows) - 1)))
         spans.append(("BACKGROUND", (0, len(rows) - 1), (-1, len(rows) - 1), colors.HexColor("#f6f6f6")))
     if len(rows) > 1:
-        out.append(_table(rows, [36 * mm, 30 * mm, 30 * mm, 24 * mm, 12 * mm, WIDTH - 132 * mm], st, extra=spans))
+        out.append(_table(rows, [36 * mm, 29 * mm, 29 * mm, 23 * mm, 15 * mm, WIDTH - 132 * mm], st, extra=spans))
     else:
         out.append(_p("No counting method can be computed from this input.", st["note"]))
     missing = [h for h in model.headlines if not h.available]
