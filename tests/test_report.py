@@ -347,3 +347,20 @@ def test_run_report_html_redacts_too(footage_run, tmp_path):
     assert imgs
     assert _best_match(imgs, _original_crop(footage_run, BYSTANDER_BOX)) < 0.3
     assert _best_match(imgs, _original_crop(footage_run, OBAMA_BOX)) > 0.8
+
+
+def test_run_without_truth_or_alerts_says_what_it_cannot_show(tmp_path):
+    run = make_run(tmp_path / "bare", passages=None, tracks=[track("t1", "cam1", 0, 2, {"S1": 0.2})],
+                   faces_processed=1000)
+    model = build_model(run, gallery=False)
+    lines = " ".join(" ".join(v) for v in model.unsupported.values())
+    assert "No DET curve" in lines and "per-group rates need truth" in lines
+    assert "No base-rate figure" in lines
+    assert any("raised no alert" in n for n in model.gallery_notes)
+    out = write_report(run, tmp_path / "bare.pdf")
+    f = flat(pdf_text(out))
+    for n, title in enumerate(SECTIONS, 1):
+        assert flat(f"{n} {title}") in f, title
+    # without truth or adjudication no alert is known right or wrong: no method, and the report says why
+    assert flat("No counting method can be computed from this input.") in f
+    assert flat("No counting method can be computed: the bundle has no truth.csv") in f
