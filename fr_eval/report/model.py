@@ -224,12 +224,11 @@ def _headlines(rec, manifest: dict | None) -> list[Headline]:
 
 
 def plain_line(r: Rate) -> str:
-    """The rate in words, from the registry's numerator and denominator: ``8 alerts verified correct out of 42
-    alerts``.
+    """The rate in words, from the registry's numerator and denominator phrases.
 
-    >>> plain_line(compute("verified_precision", __import__("fr_eval.counts").counts.Funnel(alerts=42,
-    ...            verified_correct=8)))
-    'Of 42 alerts, 8 were alerts verified correct.'
+    >>> from fr_eval.counts import Funnel
+    >>> plain_line(compute("verified_precision", Funnel(alerts=42, verified_correct=8)))
+    'Of 42 alerts: 8 alerts verified correct.'
     """
     m = METHODS[r.id]
     if not r.denominator:
@@ -238,7 +237,7 @@ def plain_line(r: Rate) -> str:
         lo_k, hi_k = r.numerator, r.extra.get("upper_numerator", r.numerator)
         return (f"Of {r.denominator:,} alerts, between {lo_k:,} and {hi_k:,} were correct: the alerts never "
                 f"resolved decide where in that range.")
-    text = f"Of {r.denominator:,} {m.denominator}, {r.numerator:,} {'was' if r.numerator == 1 else 'were'} {m.numerator}"
+    text = f"Of {r.denominator:,} {m.denominator}: {r.numerator:,} {m.numerator}"
     if m.said_as == "one_in" and r.numerator:
         text += f" (1 in {_n_in(r.denominator / r.numerator)})"
     return text + "."
