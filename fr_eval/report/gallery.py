@@ -144,7 +144,7 @@ def gallery_items(run: Path, stats, *, redact: bool = True, decode: bool = True)
             note = "face blurred: not shown by the truth to be the watchlisted person"
         items.append(GalleryItem(
             alert_id=str(r.alert_id), subject_id=str(r.subject_id), camera=str(r.camera),
-            similarity=float(r.similarity), t=None if _isna(r.t) else float(r.t),
+            similarity=float(r.similarity), t=None if _isna(r.t) else float(r.t), best_t=_best_t(tracks, r),
             wall_time=_wall_time(manifest, tracks, r),
             truth=_truth_text(stats, r), adjudication=_adjudication_text(stats, r), on_watchlist=on_wl,
             redacted=redacted and crop is not None,
@@ -268,6 +268,12 @@ def _watchlist_images(stats, roots, subjects, notes) -> dict[str, bytes]:
         notes.append(f"Watchlist photo not available for {len(absent)} subject(s) ({', '.join(absent[:5])}"
                      f"{', ...' if len(absent) > 5 else ''}).")
     return out
+
+
+def _best_t(tracks, r) -> float | None:
+    if r.track_id not in tracks.index or _isna(tracks.loc[r.track_id].get("best_t")):
+        return None
+    return float(tracks.loc[r.track_id]["best_t"])
 
 
 def _wall_time(manifest, tracks, r) -> str:

@@ -164,7 +164,8 @@ def _gallery(model: ReportModel) -> str:
         for g in model.gallery:
             text = (f"<b>{escape(g.alert_id)}</b><br>named subject: {escape(g.subject_id)}<br>similarity "
                     f"{g.similarity:.3f} (threshold {model.threshold:g})<br>camera {escape(g.camera)}"
-                    + (f", t = {g.t:.1f} s" if g.t is not None else "") + (f" ({escape(g.wall_time)})" if g.wall_time else "")
+                    + (f", alert at t = {g.t:.1f} s" if g.t is not None else "") + (f" ({escape(g.wall_time)})" if g.wall_time else "")
+                    + (f"<br>face shown: t = {g.best_t:.1f} s" if g.best_t is not None else "")
                     + f"<br>truth: {escape(g.truth)}<br>adjudication: {escape(g.adjudication)}"
                     + (f"<br><i>{escape(g.note)}</i>" if g.note else ""))
             out.append(f"<tr><td>{_img(g.watchlist_jpeg, 'image/jpeg', 'watchlist photo') or 'no photo'}</td>"

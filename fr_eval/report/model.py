@@ -93,7 +93,8 @@ class GalleryItem:
     subject_id: str
     camera: str
     similarity: float
-    t: float | None
+    t: float | None              # first embedded face at or above the threshold
+    best_t: float | None         # the track's best face (the crop)
     wall_time: str
     truth: str
     adjudication: str
