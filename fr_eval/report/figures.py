@@ -95,7 +95,7 @@ def det_png(points: list[tuple[float, float, float]], operated: tuple) -> bytes 
         return None
     plt = _plt()
     fig, ax = plt.subplots(figsize=(4.6, 3.2))
-    pts = sorted(points, key=lambda p: p[2])
+    pts = sorted(points, key=lambda p: -p[0])   # threshold descending: FPIR rises, FNIR falls
     fp = [p[2] * 100 for p in pts]
     fn = [p[1] * 100 for p in pts]
     ax.step(fp, fn, where="post", color=BLUE, lw=1.2, label="replayed matcher (per passage)")

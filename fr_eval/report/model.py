@@ -338,7 +338,11 @@ def _thresholds(model: ReportModel, stats) -> None:
         return SweepRow(float(thr), operated, n, n / hours if hours else None, rates)
 
     lo, hi = float(sims[0]), float(sims[-1])
-    table_thr = sorted(set(np.round(np.quantile(sims, np.linspace(0.5, 1.0, SWEEP_ROWS - 1)), 3))
+    # the sweep table: evenly spaced thresholds over the upper half of the tracks' best scores (where alerts are)
+    top = stats.tracks["top_similarity"].dropna().to_numpy(float) if "top_similarity" in stats.tracks else sims
+    top = top if len(top) else sims
+    start = min(float(np.quantile(top, 0.5)), stats.threshold)
+    table_thr = sorted(set(np.round(np.linspace(start, max(float(top.max()), stats.threshold), SWEEP_ROWS - 1), 3))
                        | {round(stats.threshold, 3)})
     model.sweep = [row(t, abs(t - stats.threshold) < 5e-4) for t in table_thr]
     model.sweep_note = (f"Alerts at other thresholds are recounted from the stored candidate scores (top "
@@ -350,10 +354,17 @@ def _thresholds(model: ReportModel, stats) -> None:
         model.note("Thresholds", "No DET curve: the bundle has no truth.csv, so no face is known to be "
                                  "watchlisted or not (false negatives and false positives cannot be counted).")
         return
-    grid = np.unique(np.quantile(sims, np.linspace(0.0, 1.0, DET_POINTS)))
+    # the DET curve changes only at the passages' best mated and non-mated scores: take those (thinned)
+    p = stats.passages
+    vals = np.unique(np.concatenate([p["mated_score"].dropna().to_numpy(float),
+                                     p["nonmated_score"].dropna().to_numpy(float)])) if len(p) else np.array([])
+    if len(vals) > DET_POINTS:
+        vals = np.unique(np.concatenate([np.quantile(vals, np.linspace(0, 1, DET_POINTS // 2)),
+                                         vals[-(DET_POINTS // 2):]]))
+    grid = [float(t) for t in vals if abs(t - stats.threshold) >= 5e-4]
     pts = []
     for t in grid:
-        r = row(float(t), False)
+        r = row(t, False)
         tp, fp = r.rates["tpir"], r.rates["fpir"]
         if isinstance(tp, Rate) and isinstance(fp, Rate) and tp.denominator and fp.denominator:
             pts.append((float(t), 1 - tp.value, fp.value))
@@ -367,7 +378,8 @@ def _thresholds(model: ReportModel, stats) -> None:
         model.note("Thresholds", "No DET curve: the run has no watchlisted or no non-watchlist passages, so one "
                                  "of the two error rates has no denominator.")
         return
-    model.det = {"points": pts, "operated": op_pt}
+    pts.append(op_pt[:3])
+    model.det = {"points": sorted(pts), "operated": op_pt}
 
 
 # -- groups ------------------------------------------------------------------------------------
