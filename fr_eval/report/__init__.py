@@ -30,7 +30,8 @@ def write_report(source: str | Path, out: str | Path, *, fmt: str | None = None,
     out : the file to write (written to a temporary file, then renamed over ``out``).
     fmt : ``pdf`` or ``html`` (default: from the suffix of ``out``, else ``pdf``).
     redact : blur the faces of people not on the watchlist in the alert gallery.
-    command : the command line that reproduces the report (printed in section 6).
+    command : the command line that reproduces the report (printed in section 6; default: the
+        ``fr-eval report`` command equivalent to this call).
 
     Returns
     -------
@@ -47,6 +48,11 @@ def write_report(source: str | Path, out: str | Path, *, fmt: str | None = None,
         raise InputError(f"unknown report format {fmt!r}", hint=f"one of {', '.join(FORMATS)}")
     if out.exists() and out.is_dir():
         raise InputError(f"{out}: is a folder", hint="give the report's file name, e.g. reports/audit.pdf")
+    if command is None:
+        import shlex
+
+        args = ["fr-eval", "report", str(source), "-o", str(out), "--format", fmt] + ([] if redact else ["--no-redact"])
+        command = " ".join(shlex.quote(a) for a in args)
     model = build_model(source, redact=redact, command=command)
     if fmt == "pdf":
         from .pdf import render_pdf

@@ -18,7 +18,6 @@ import datetime as dt
 import hashlib
 import math
 import shlex
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -151,7 +150,7 @@ def build_model(source: str | Path, *, redact: bool = True, command: str | None 
     ----------
     source : a replay run folder or a counts file (``.yaml``).
     redact : blur bystanders' faces in the gallery.
-    command : the command line that produced the report (default: this process's ``sys.argv``).
+    command : the command line that produced the report (default: ``fr-eval report SOURCE``).
     gallery : decode footage for the alert gallery (off: the gallery lists alerts without images).
 
     Raises
@@ -167,7 +166,7 @@ def build_model(source: str | Path, *, redact: bool = True, command: str | None 
         raise InputError(f"{path}: no such file or folder", hint="give a replay run folder or a counts file (.yaml)")
     loaded = load_source(path)
     rec = reconcile(loaded)
-    command = command or " ".join(shlex.quote(a) for a in ["fr-eval", *sys.argv[1:]])
+    command = command or " ".join(shlex.quote(a) for a in ["fr-eval", "report", str(source)])
     generated = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     if isinstance(loaded, Funnel):
         model = _counts_model(path, loaded, rec, generated)
