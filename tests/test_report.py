@@ -81,6 +81,9 @@ def test_counts_report_has_headlines_sections_and_hash(essex_pdf):
     # the generated explanation, claims and the command that reproduces it
     assert flat("the true share of correct alerts lies between 19.0%") in f
     assert flat("reproduced") in f and flat("fr-eval report essex-2019.yaml -o essex.pdf") in f
+    assert flat("Claims: 4 of 6 reproduce from these counts") in f
+    # the funnel every method divided, as given (and derived)
+    assert flat("operator_rejected 16 alerts the operators rejected at once") in f
     reader = pypdf.PdfReader(str(essex_pdf))
     n = len(reader.pages)
     assert f"page 1 of {n}" in text and f"page {n} of {n}" in text

@@ -94,6 +94,9 @@ def _summary(model: ReportModel) -> str:
             interval(r), h.unit, h.plain)) + "</tr>")
         out.append(f'<tr class="sig"><td colspan="6">{escape(h.signature + " = " + r.format())}</td></tr>')
     out.append("</table>")
+    claims = [p for p in model.reconciliation.explanation if p.startswith("Claims:")]
+    if claims:
+        out.append(f"<p>{escape(claims[0])} (Section 2 recomputes each.)</p>")
     missing = [h for h in model.headlines if not h.available]
     if missing:
         out.append("<p><small>Not computable from this input: "
@@ -183,6 +186,8 @@ def _method(model: ReportModel) -> str:
                    f"{escape(m.definition)} <i>Numerator:</i> {escape(m.numerator)}. <i>Denominator:</i> "
                    f"{escape(m.denominator)}." + (f" <i>Used by:</i> {escape(m.used_by)}." if m.used_by else "")
                    + (f" <i>Source:</i> {escape(m.source)}" if m.source else "") + "</p>")
+    if model.counts:
+        out += ["<h3>The counts</h3>", _table(["Count", "Value", "Meaning"], model.counts)]
     out += ["<h3>Provenance</h3>", _table(["Item", "Value"], model.provenance),
             "<h3>SHA-256 of the inputs</h3>", _table(["File", "SHA-256"], model.input_hashes)]
     if model.parameters:

@@ -130,6 +130,8 @@ class ReportModel:
     input_hashes: list[tuple[str, str]] = field(default_factory=list)
     parameters: list[tuple[str, str]] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
+    #: the funnel of counts every method divided: (key, count, meaning), given or derived
+    counts: list[tuple[str, str, str]] = field(default_factory=list)
     sources: list[dict[str, str]] = field(default_factory=list)
     #: watchlist label -> [(prevalence, expected precision)], from fr_eval.reconcile's base-rate functions
     base_rate_curves: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
@@ -173,6 +175,11 @@ def build_model(source: str | Path, *, redact: bool = True, command: str | None 
     else:
         model = _run_model(path, loaded, rec, generated, redact=redact, gallery=gallery)
     model.redact = redact
+    from ..counts import COUNT_KEYS
+
+    given = rec.funnel.counts()
+    model.counts = [(k, f"{v:,}", COUNT_KEYS.get(k, "") + ("" if k in given else " (derived)"))
+                    for k, v in rec.funnel.known().items() if k in COUNT_KEYS]
     model.base_rate_curves = base_rate_curves(rec.base_rate)
     if rec.base_rate is None:
         model.note("Reconciliation", "No base-rate figure: it needs a hit rate (tpir, stated or computed), a "

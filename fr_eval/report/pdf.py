@@ -239,6 +239,10 @@ def _summary(model: ReportModel, st) -> list:
         out.append(_table(rows, [36 * mm, 29 * mm, 29 * mm, 23 * mm, 15 * mm, WIDTH - 132 * mm], st, extra=spans))
     else:
         out.append(_p("No counting method can be computed from this input.", st["note"]))
+    claims = [p for p in model.reconciliation.explanation if p.startswith("Claims:")]
+    if claims:
+        out.append(Spacer(1, 4))
+        out.append(_p(claims[0] + " (Section 2 recomputes each.)", st["body"]))
     missing = [h for h in model.headlines if not h.available]
     if missing:
         out.append(Spacer(1, 4))
@@ -365,6 +369,10 @@ def _method(model: ReportModel, st) -> list:
                 + (f" <i>Source:</i> {escape(m.source)}" if m.source else ""))
         out.append(Paragraph(text, st["small"]))
         out.append(Spacer(1, 3))
+    if model.counts:
+        out.append(Paragraph("The counts", st["h2"]))
+        out.append(_table([["Count", "Value", "Meaning"]] + [list(c) for c in model.counts],
+                          [45 * mm, 22 * mm, WIDTH - 67 * mm], st, mono_cols=(0,)))
     out.append(Paragraph("Provenance", st["h2"]))
     out.append(_table([["Item", "Value"]] + [[k, v] for k, v in model.provenance], [50 * mm, WIDTH - 50 * mm], st,
                       mono_cols=(1,)))
