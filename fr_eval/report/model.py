@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..counts import COUNT_KEYS, Funnel
 from ..errors import InputError
 from ..methods import METHODS, Unavailable, compute
 from ..rates import Rate
@@ -161,7 +162,6 @@ def build_model(source: str | Path, *, redact: bool = True, command: str | None 
         When ``source`` is neither a complete run folder nor a valid counts file.
     """
     from ..reconcile import load_source, reconcile
-    from ..counts import Funnel
 
     path = Path(source)
     if not path.exists():
@@ -175,8 +175,6 @@ def build_model(source: str | Path, *, redact: bool = True, command: str | None 
     else:
         model = _run_model(path, loaded, rec, generated, redact=redact, gallery=gallery)
     model.redact = redact
-    from ..counts import COUNT_KEYS
-
     given = rec.funnel.counts()
     model.counts = [(k, f"{v:,}", COUNT_KEYS.get(k, "") + ("" if k in given else " (derived)"))
                     for k, v in rec.funnel.known().items() if k in COUNT_KEYS]
