@@ -504,16 +504,26 @@ def explain(rec: Reconciliation) -> list[str]:
         extra = (f", while {_frac(share)} of the alerts were not correct" if share is not None else "")
         moral = (": a per-face rate can be tiny while most alerts are wrong" if far.value < 0.01 and share is not None
                  and share.value > 0.5 else "")
-        out.append(f"A false-alert rate of 1 in {_one_in(far)} ({far.numerator} false alerts over "
-                   f"{far.denominator:,} faces processed) divides by every face the cameras saw{extra}{moral}.")
-    if "false_alert_rate" in rates and "false_alert_rate_per_frame" in rates:
+        if far.numerator:
+            out.append(f"A false-alert rate of 1 in {_one_in(far)} ({far.numerator} false alerts over "
+                       f"{far.denominator:,} faces processed) divides by every face the cameras saw{extra}{moral}.")
+        elif far.denominator:
+            out.append(f"No false alert was raised on {far.denominator:,} faces processed; with so few faces the "
+                       f"95% interval still allows a false-alert rate as high as {_pct(far.ci95[1])}, so '0 false "
+                       f"alerts' is not evidence of a rate like 1 in 1,000.")
+    if ("false_alert_rate" in rates and "false_alert_rate_per_frame" in rates
+            and rates["false_alert_rate"].numerator):
         pf, pp = rates["false_alert_rate_per_frame"], rates["false_alert_rate"]
         out.append(f"Counting every sampled frame with a face as a face processed turns 1 in {_one_in(pp)} into "
                    f"1 in {_one_in(pf)}: the denominator grows from {pp.denominator:,} faces to "
                    f"{pf.denominator:,} face detections, while the alerts do not multiply.")
     # 4. base rate
     br = rec.base_rate
-    if br is not None and br.prevalence and not math.isnan(br.prevalence):
+    if br is not None and not br.false_alert_rate:
+        out.append("Base rate: no false alert was observed, so in this data the observed precision does not depend "
+                   "on how many passers-by are on the watchlist; the base-rate explanation needs a non-zero "
+                   "false-alert rate.")
+    elif br is not None and br.prevalence and not math.isnan(br.prevalence):
         lo, hi = br.prevalence_range
         text = (f"Base rate: a hit rate of {_pct(br.tpir)} ({br.tpir_from}) and a false-alert rate of "
                 f"1 in {_one_in_value(br.false_alert_rate)} ({br.far_from}) produce the observed precision of "

@@ -105,7 +105,9 @@ def claims_table(checks) -> str:
 def base_rate_text(br) -> str:
     if br is None:
         return "(needs a hit rate, a false-alert rate and an observed precision)"
-    lines = [f"hit rate {pct(br.tpir)} [{br.tpir_from}], false-alert rate 1 in {1 / br.false_alert_rate:,.0f} "
+    far = (f"1 in {1 / br.false_alert_rate:,.0f}" if br.false_alert_rate else
+           "0 (no false alert observed: every prevalence gives 100% expected precision)")
+    lines = [f"hit rate {pct(br.tpir)} [{br.tpir_from}], false-alert rate {far} "
              f"[{br.far_from}], observed precision {pct(br.precision.value)} [{br.precision_from} "
              f"{br.precision.numerator}/{br.precision.denominator}]",
              f"implied prevalence: 1 in {1 / br.prevalence:,.0f} passers-by on the watchlist"

@@ -154,3 +154,21 @@ def test_reconcile_a_run(tmp_path):
     boot = reconcile(run, ci="bootstrap")
     assert boot.rate("tpir").ci_method == "bootstrap" and boot.rate("tpir").extra["n_clusters"] >= 3
     json.dumps(rec.to_dict(), allow_nan=True)
+
+
+def test_zero_false_alerts_reconcile_without_division_by_zero(tmp_path, capsys):
+    """A deployment with no false alert: no '1 in never', no implied prevalence, exit 0."""
+    import yaml
+
+    from fr_eval.cli import main
+
+    path = tmp_path / "clean.yaml"
+    path.write_text(yaml.safe_dump({"id": "clean", "title": "No false alerts", "faces_processed": 5000,
+                                    "alerts": 3, "true_alerts": 3, "false_alerts": 0,
+                                    "plant_passages": 4, "plant_alerts": 3}))
+    with pytest.raises(SystemExit) as exc:
+        main(["reconcile", str(path)])
+    out = capsys.readouterr().out
+    assert exc.value.code == 0
+    assert "never" not in out and "No false alert was raised on 5,000 faces" in out
+    assert "passers-by is on the watchlist" not in out
