@@ -5,6 +5,8 @@ its numbers::
 
     fr-eval:0.1.0|matcher:dlib@dlib-20.0.1#c4b1e980|thr:0.5|fps:5|k:10|inputs:1f0c2a9e
 
+``#c4b1e980`` hashes the matcher's model files together with its settings.
+
 Counting methods prefix their id (``tpir|fr-eval:0.1.0|...``).  ``compare``
 refuses two runs whose inputs differ unless asked.
 """
@@ -12,6 +14,7 @@ refuses two runs whose inputs differ unless asked.
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 
@@ -37,7 +40,9 @@ def footage_hash(manifest: dict[str, Any]) -> str:
 def run_signature(manifest: dict[str, Any]) -> str:
     m = manifest.get("matcher", {})
     models = "".join(v for _, v in sorted(m.get("model_files", {}).items()))
-    model_hash = hashlib.sha256(models.encode()).hexdigest()[:8] if models else "none"
+    settings = json.dumps(m.get("parameters", {}), sort_keys=True, default=str)
+    # model files and matcher settings (e.g. dlib's upsampling) both change the numbers
+    model_hash = hashlib.sha256((models + settings).encode()).hexdigest()[:8]
     version = str(m.get("version", "?")).replace(" ", "-")
     p = manifest.get("parameters", {})
     return (f"fr-eval:{manifest.get('fr_eval_version', '?')}|matcher:{m.get('name', '?')}@{version}#{model_hash}"
