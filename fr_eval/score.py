@@ -45,13 +45,38 @@ class Scores:
         return out
 
 
-def score(statistics: Sequence[RunStatistics], *, ci: str = "clopper-pearson", cluster_by: str = "subject",
-          seed: int = 0) -> Scores:
+@dataclass
+class RunCounts:
+    """What scoring keeps of one run: its counts, not its rows.
+
+    Reducing each run to this as soon as it is read is what keeps scoring a
+    year of deployments in bounded memory: one run's rows at a time.
+    """
+
+    deployment: str
+    signature: str
+    inputs: str | None
+    funnel: Funnel
+    clusters: dict[str, Funnel]
+
+
+def summarise(stats: RunStatistics, *, cluster_by: str = "subject", with_clusters: bool = False) -> RunCounts:
+    """Reduce a run's statistics to its counts (and per-cluster counts for a bootstrap)."""
+    from .signature import inputs_hash
+
+    m = stats.manifest or {}
+    return RunCounts(stats.deployment, stats.signature, inputs_hash(m) if m.get("inputs") else None,
+                     to_funnel(stats), to_funnel(stats, by=cluster_by) if with_clusters else {})
+
+
+def score(statistics: Sequence[RunStatistics | RunCounts], *, ci: str = "clopper-pearson",
+          cluster_by: str = "subject", seed: int = 0) -> Scores:
     """Every counting method on each run's statistics, and overall when there are several.
 
     Parameters
     ----------
-    statistics : one :class:`RunStatistics` per run (see :func:`fr_eval.outcomes.load_statistics`).
+    statistics : one :class:`RunStatistics` (see :func:`fr_eval.outcomes.load_statistics`) or
+        :class:`RunCounts` (see :func:`summarise`) per run.
     ci : interval for the per-deployment figures: ``clopper-pearson``, ``wilson`` or ``bootstrap``
         (clusters by ``cluster_by``: ``subject`` or ``camera``).
     seed : bootstrap seed.
@@ -61,24 +86,28 @@ def score(statistics: Sequence[RunStatistics], *, ci: str = "clopper-pearson", c
     Scores
         ``overall`` (several runs only) uses a cluster bootstrap by deployment.
     """
-    groups: dict[str, list[RunStatistics]] = {}
+    groups: dict[str, list[RunCounts]] = {}
+    stats_by: dict[str, Any] = {}
     for st in statistics:
+        if isinstance(st, RunStatistics):
+            stats_by.setdefault(st.deployment, []).append(st)
+            st = summarise(st, cluster_by=cluster_by, with_clusters=ci == "bootstrap")
         groups.setdefault(st.deployment, []).append(st)
-    per, funnels, sigs, stats_by = {}, {}, {}, {}
+    per, funnels, sigs = {}, {}, {}
     for key, runs in groups.items():
         _refuse_repeats(key, runs)
-        funnel = Funnel.total([to_funnel(st) for st in runs], id=key) if len(runs) > 1 else to_funnel(runs[0])
+        funnel = Funnel.total([r.funnel for r in runs], id=key) if len(runs) > 1 else runs[0].funnel
         clusters = None
         if ci == "bootstrap":
             merged: dict[str, Funnel] = {}
-            for st in runs:
-                for ck, cf in to_funnel(st, by=cluster_by).items():
+            for r in runs:
+                for ck, cf in r.clusters.items():
                     merged[ck] = merged[ck] + cf if ck in merged else cf
             clusters = list(merged.values())
         per[key] = compute_all(funnel, ci=ci, clusters=clusters, seed=seed)
         funnels[key] = funnel
-        sigs[key] = " + ".join(dict.fromkeys(st.signature for st in runs))
-        stats_by[key] = runs[0] if len(runs) == 1 else runs
+        sigs[key] = " + ".join(dict.fromkeys(r.signature for r in runs))
+    stats_by = {k: (v[0] if len(v) == 1 else v) for k, v in stats_by.items()}
     result = Scores(per, funnels, sigs, ci, statistics=stats_by)
     if len(per) > 1:
         total = Funnel.total(funnels.values(), id="overall")
@@ -88,14 +117,13 @@ def score(statistics: Sequence[RunStatistics], *, ci: str = "clopper-pearson", c
     return result
 
 
-def _refuse_repeats(deployment: str, runs: Sequence[RunStatistics]) -> None:
+def _refuse_repeats(deployment: str, runs: Sequence[RunCounts]) -> None:
     """Runs of one deployment are pooled (e.g. cameras replayed apart), but the same footage twice is refused."""
     from .errors import InputError
-    from .signature import inputs_hash
 
     seen: dict[str, int] = {}
     for i, st in enumerate(runs):
-        h = inputs_hash(st.manifest or {}) if st.manifest and st.manifest.get("inputs") else None
+        h = st.inputs
         if h is None:
             continue
         if h in seen:
@@ -106,13 +134,18 @@ def _refuse_repeats(deployment: str, runs: Sequence[RunStatistics]) -> None:
 
 def score_runs(runs: Iterable[str | Path], *, plants_only: bool = False, ci: str = "clopper-pearson",
                cluster_by: str = "subject", seed: int = 0, progress: bool = False) -> Scores:
-    """Load each run folder and :func:`score` them."""
+    """Load each run folder, reduce it to its counts, and :func:`score` them.
+
+    Runs are read one at a time and only their counts are kept, so memory is
+    bounded by the largest single run, not by the number of runs.
+    """
     runs = list(runs)
     if progress:
         from tqdm import tqdm
 
-        runs_iter = tqdm(runs, desc="loading runs", unit="run")
+        runs_iter = tqdm(runs, desc="scoring runs", unit="run")
     else:
         runs_iter = runs
-    stats = [load_statistics(r, plants_only=plants_only) for r in runs_iter]
-    return score(stats, ci=ci, cluster_by=cluster_by, seed=seed)
+    counts = [summarise(load_statistics(r, plants_only=plants_only), cluster_by=cluster_by,
+                        with_clusters=ci == "bootstrap") for r in runs_iter]
+    return score(counts, ci=ci, cluster_by=cluster_by, seed=seed)
