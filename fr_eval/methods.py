@@ -36,6 +36,27 @@ from .intervals import CI_METHODS
 from .rates import Rate
 
 
+#: Plain-language sentences for reports ({num}, {den}; {were} and {s} agree with the numerator).
+SENTENCES: dict[str, str] = {
+    "tpir": "Of {den} passages by watchlisted people, {num} raised a correct alert.",
+    "fnir": "Of {den} passages by watchlisted people, {num} went by without a correct alert.",
+    "fnir_rank1": "Of {den} passages by watchlisted people, {num} had no correct rank-1 candidate at or above "
+                  "the threshold.",
+    "tpir_per_subject": "Of {den} watchlisted people seen, {num} {were} correctly alerted at least once.",
+    "fpir": "Of {den} passages by people not on the watchlist, {num} raised an alert.",
+    "false_alert_rate": "Of {den} faces processed, {num} led to a false alert.",
+    "precision": "Of {den} alerts, {num} named the person actually present.",
+    "false_alert_share": "Of {den} alerts, {num} {were} false.",
+    "verified_precision": "Of {den} alerts, {num} {were} confirmed correct after a stop.",
+    "stopped_precision": "Of {den} people stopped, {num} {were} confirmed to be the person on the watchlist.",
+    "false_share": "Of {den} alerts, {num} {were} not confirmed correct (wrong, or never resolved).",
+    "verified_false_share": "Of {den} alerts, {num} {were} confirmed wrong after a stop.",
+    "tpir_per_frame": "Of {den} face detections of watchlisted people, {num} {were} in correctly alerting tracks.",
+    "fpir_per_frame": "Of {den} face detections of people not on the watchlist, {num} {were} in alerting tracks.",
+    "false_alert_rate_per_frame": "Over {den} face detections, {num} false alert{s} {were} raised.",
+}
+
+
 @dataclass(frozen=True)
 class KnownAs:
     """Who uses a method, the figure they published with it, and where."""
@@ -66,6 +87,14 @@ class Method:
     #: the method whose counts this is the complement of (1 - that rate)
     complement_of: str | None = None
     notes: str = ""
+
+    def sentence(self, numerator: int, denominator: int) -> str:
+        """The counts in plain words, e.g. "Of 42 alerts, 8 were confirmed correct after a stop."."""
+        template = SENTENCES.get(self.id)
+        if template is None:
+            return f"Of {denominator:,} {self.denominator}: {numerator:,} {self.numerator}."
+        return template.format(num=f"{numerator:,}", den=f"{denominator:,}", were="was" if numerator == 1 else "were",
+                               s="" if numerator == 1 else "s")
 
     def missing(self, funnel: Funnel) -> tuple[str, ...] | None:
         """None when computable, else the keys of the alternative closest to being complete."""

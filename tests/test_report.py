@@ -70,7 +70,7 @@ def test_counts_report_has_headlines_sections_and_hash(essex_pdf):
     # the three parties' numbers on the same 42 alerts, with their intervals
     assert flat("8/42 = 19.0%") in f and flat("8.6%-34.1%") in f
     assert flat("34/42 = 81.0%") in f and flat("8/22 = 36.4%") in f
-    assert flat("Of 42 alerts: 8 alerts verified correct.") in f
+    assert flat("Of 42 alerts, 8 were confirmed correct after a stop.") in f
     assert flat("verified_precision|counts:essex-2019|fr-eval:") in f
     # the counts file's SHA-256 in the provenance section
     digest = hashlib.sha256(ESSEX.read_bytes()).hexdigest()

@@ -233,7 +233,7 @@ def plain_line(r: Rate) -> str:
 
     >>> from fr_eval.counts import Funnel
     >>> plain_line(compute("verified_precision", Funnel(alerts=42, verified_correct=8)))
-    'Of 42 alerts: 8 alerts verified correct.'
+    'Of 42 alerts, 8 were confirmed correct after a stop.'
     """
     m = METHODS[r.id]
     if not r.denominator:
@@ -242,10 +242,10 @@ def plain_line(r: Rate) -> str:
         lo_k, hi_k = r.numerator, r.extra.get("upper_numerator", r.numerator)
         return (f"Of {r.denominator:,} alerts, between {lo_k:,} and {hi_k:,} were correct: the alerts never "
                 f"resolved decide where in that range.")
-    text = f"Of {r.denominator:,} {m.denominator}: {r.numerator:,} {m.numerator}"
+    text = m.sentence(r.numerator, r.denominator)
     if m.said_as == "one_in" and r.numerator:
-        text += f" (1 in {_n_in(r.denominator / r.numerator)})"
-    return text + "."
+        text = text[:-1] + f" (1 in {_n_in(r.denominator / r.numerator)})."
+    return text
 
 
 def _n_in(n: float) -> str:
