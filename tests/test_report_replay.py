@@ -71,8 +71,8 @@ def test_replay_report_numbers_hashes_sections(replayed):
     for n, title in enumerate(SECTIONS, 1):
         assert flat(f"{n} {title}") in f, title
     # headline numbers: 1 of 1 watchlisted passage alerted; 1 of 2 alerts correct; verified 1 of 2
-    assert flat("Of 1 watchlisted passages: 1 watchlisted passages with a correct alert") in f
-    assert flat("1/2 = 50.0%") in f and flat("Of 2 alerts: 1 alerts naming the person present.") in f
+    assert flat("Of 1 passages by watchlisted people, 1 raised a correct alert.") in f
+    assert flat("1/2 = 50.0%") in f and flat("Of 2 alerts, 1 named the person actually present.") in f
     m = read_manifest(run)
     assert flat(m["signature"]) in f
     for name, digest in m["matcher"]["model_files"].items():

@@ -325,6 +325,7 @@ def _thresholds(model: ReportModel, stats) -> None:
     import numpy as np
 
     from ..outcomes import at_threshold, to_funnel
+    from ..sweep import SweepData
 
     c = stats.candidates
     if not len(c):
@@ -334,9 +335,16 @@ def _thresholds(model: ReportModel, stats) -> None:
     sims = np.sort(c["similarity"].to_numpy(float))
     hours = stats.footage_hours
 
+    # with truth, other thresholds come from the sweep's sorted scores; without, from a recount
+    data = SweepData.from_statistics(stats) if stats.has_truth else None
+
     def row(thr: float, operated: bool) -> SweepRow:
-        st = stats if operated else at_threshold(stats, thr)
-        f = to_funnel(st)
+        if operated:
+            f = to_funnel(stats)
+        elif data is not None:
+            f = data.funnel_at(np.array([thr]))[0]
+        else:
+            f = to_funnel(at_threshold(stats, thr))
         rates = {mid: compute(mid, f) for mid in ("tpir", "fpir", "false_alert_rate", "precision")}
         n = int(f.get("alerts") or 0)
         return SweepRow(float(thr), operated, n, n / hours if hours else None, rates)
