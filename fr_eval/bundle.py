@@ -38,7 +38,8 @@ FOOTAGE_KEYS = {"path": True, "camera": True, "start_time": False, "fps": False}
 WATCHLIST_COLUMNS = {"subject_id": True, "image": True, "category": False}
 TRUTH_COLUMNS = {"passage_id": True, "camera": True, "t_start": True, "t_end": True, "subject_id": True,
                  "person_id": True, "plant": True, "x0": False, "y0": False, "x1": False, "y1": False}
-TRUTH_BOX_COLUMNS = {"passage_id": True, "t": True, "x0": True, "y0": True, "x1": True, "y1": True}
+TRUTH_BOX_COLUMNS = {"passage_id": True, "t": True, "x0": True, "y0": True, "x1": True, "y1": True,
+                     "visible": False}
 ADJUDICATION_VALUES = {
     "operator_decision": ("credible", "rejected"),
     "engagement": ("stopped", "lost", "not_attempted"),
