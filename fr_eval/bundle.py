@@ -316,6 +316,11 @@ def _truth_boxes(root, rel, passages) -> pd.DataFrame:
     _known(df, "passage_id", passages, path, "a passage_id of the truth CSV")
     for col in ("t", "x0", "y0", "x1", "y1"):
         df[col] = _numeric_column(df, col, path)
+    if "visible" in df.columns:
+        df["visible"] = _numeric_column(df, "visible", path, allow_empty=True)
+        bad = df.index[(df["visible"] < 0) | (df["visible"] > 1)]
+        if len(bad):
+            raise InputError(f"{path}: line {bad[0] + 2}: visible must be a share between 0 and 1")
     bad = df.index[(df["x1"] <= df["x0"]) | (df["y1"] <= df["y0"])]
     if len(bad):
         raise InputError(f"{path}: line {bad[0] + 2}: empty box (x1 <= x0 or y1 <= y0)")

@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from ..bundle import load_bundle
 from ..errors import InputError
 from .. import shared_data
 from .bundle_writer import FOOTAGE, RECIPE_SCHEMA, place, truth_tables, write_bundle
@@ -58,10 +59,14 @@ def _faces_ref(faces: str | Path | None) -> tuple[Path, str, dict[str, str]]:
     return path, str(faces), {"source": str(faces)}
 
 
-def _labels_ref(labels: str | Path | None, faces_key: str) -> Path | None:
+def _labels_ref(labels: str | Path | None, faces_key: str, faces_path: Path) -> Path | None:
+    """Labels: as given; by default LFW's perceived-gender labels when the faces are LFW's."""
     if labels == "none":
         return None
     if labels in (None, "", "lfw-gender"):
+        beside = faces_path.parent / "labels" / "identity_gender.tsv"      # an LFW copy given by path
+        if faces_path.is_dir() and faces_path.name == "images_deepfunneled" and beside.is_file():
+            return beside
         return shared_data.lfw_gender_labels() if faces_key == "lfw" or labels == "lfw-gender" else None
     return Path(labels)
 
@@ -91,7 +96,7 @@ def synthesize(spec: SynthSpec, *, out: str | Path, faces: str | Path | None = N
     if out.exists() and not overwrite:
         raise InputError(f"{out}: already exists", hint="use --overwrite to replace it, or another --out")
     faces_path, faces_key, faces_entry = _faces_ref(faces)
-    label_path = _labels_ref(labels, faces_key)
+    label_path = _labels_ref(labels, faces_key, faces_path)
     source = load_face_source(faces_path, root=faces_root, labels=label_path)
     if cast is None:
         cast = choose_cast(spec, source)
@@ -129,6 +134,7 @@ def synthesize(spec: SynthSpec, *, out: str | Path, faces: str | Path | None = N
         }
         write_bundle(work, spec=spec, source=source, cast=cast, truth=truth, boxes=boxes, recipe=recipe)
         recipe = yaml.safe_load((work / "recipe.yaml").read_text(encoding="utf-8"))
+        load_bundle(work)          # the bundle must pass the same checks as any other before it is placed
         place(work, out, overwrite)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)

@@ -94,7 +94,12 @@ def write_bundle(work: Path, *, spec: SynthSpec, source: FaceSource, cast: Cast,
                   + (LABEL_NOTE + "." if demo else "")),
     }
     (work / "deployment.yaml").write_text(yaml.safe_dump(deployment, sort_keys=False, width=120), encoding="utf-8")
-    (work / "README.md").write_text(dataset_card(spec, cast, truth, recipe), encoding="utf-8")
+    card = dataset_card(spec, cast, truth, recipe)
+    if source.license is not None:
+        shutil.copyfile(source.license, work / "LICENSE")
+        card += ("\nThe face photos, and so this bundle's watchlist crops and footage, are under the licence in "
+                 "`LICENSE` (from the faces list's `" + source.license.name + "`).\n")
+    (work / "README.md").write_text(card, encoding="utf-8")
 
 
 def dataset_card(spec: SynthSpec, cast: Cast, truth: pd.DataFrame, recipe: dict[str, Any]) -> str:

@@ -45,6 +45,7 @@ class FaceSource:
     photos: dict[str, list[Path]]
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
     label_source: str | None = None
+    license: Path | None = None      # a faces CSV's licence (``<csv>.LICENSE``), copied into every bundle
 
     @property
     def identities(self) -> list[str]:
@@ -101,7 +102,9 @@ def load_face_source(path: str | Path, *, root: str | Path | None = None,
             inline.setdefault(person, {}).update(
                 {c: (r.get(c) or "").strip() for c in BUILTIN_DEMOGRAPHICS if c in r})
         photos = {k: sorted(v) for k, v in photos.items()}
-    src = FaceSource(root=path, photos=photos, labels=inline, label_source=str(path) if inline else None)
+    lic = path.with_suffix(".LICENSE") if path.is_file() else None
+    src = FaceSource(root=path, photos=photos, labels=inline, label_source=str(path) if inline else None,
+                     license=lic if lic is not None and lic.is_file() else None)
     if labels:
         src.labels = _read_labels(Path(labels))
         src.label_source = str(labels)

@@ -267,13 +267,21 @@ def plan_passages(spec: SynthSpec, cast: Cast) -> list[Passage]:
 
     plant_people = list(cast.plants)
     n_slots = len(plant_people) * spec.passes
+    free_at: dict[str, float] = {}
     for k in range(n_slots):
         person = plant_people[k % len(plant_people)]
         photo = cast.plants[person][k // len(plant_people)]
         slot = spec.duration / n_slots
         p = draw(person, photo, True)
-        p.t0 = min(max(0.0, (k + float(rng.uniform(0.15, 0.85))) * slot - p.crossing_s / 2),
-                   max(0.0, spec.duration - p.crossing_s))
+        t0 = (k + float(rng.uniform(0.15, 0.85))) * slot - p.crossing_s / 2
+        t0 = max(free_at.get(person, 0.0), min(max(0.0, t0), spec.duration - p.crossing_s))
+        if t0 + p.crossing_s > spec.duration:
+            raise InputError(f"--duration {spec.duration:g} s is too short for {len(plant_people)} plants walking "
+                             f"past {spec.passes} times each (a pass takes {preset['crossing_s'][0]:g}-"
+                             f"{preset['crossing_s'][1]:g} s and one person passes once at a time)",
+                             hint="raise --duration or lower --plants / --passes")
+        p.t0 = t0
+        free_at[person] = t0 + p.crossing_s + 0.5
         out.append(p)
     for person, photo in cast.crowd:
         out.append(draw(person, photo, False))
