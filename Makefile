@@ -31,7 +31,7 @@ test: env
 	$(PY) -m pytest -q -ra
 
 synth-suite: env
-	$(FR) synth --suite datasets/synthetic --out-root datasets/synthetic/build
+	$(FR) synth --suite datasets/synthetic/suite --out-root datasets/synthetic/build
 
 bench: env
 	$(PY) benchmarks/replay.py

@@ -158,6 +158,48 @@ class RunStatistics:
         return to_funnel(self)
 
 
+# -- pooling runs ---------------------------------------------------------------------------
+
+def pool_statistics(runs: Sequence[RunStatistics], *, name: str = "pooled") -> RunStatistics:
+    """Several runs as one (e.g. a day and a night deployment, to break down by lighting).
+
+    Rows keep their ``deployment``, ``lighting`` and ``crowd``; track, alert and passage ids are prefixed
+    with the deployment so they stay unique.  The runs must share the operated threshold and the
+    presence of truth and adjudication.
+    """
+    runs = list(runs)
+    if not runs:
+        raise InputError("no runs to pool")
+    for attr in ("threshold", "has_truth", "has_adjudication"):
+        values = {getattr(r, attr) for r in runs}
+        if len(values) > 1:
+            raise InputError(f"cannot pool runs that differ in {attr} ({', '.join(map(str, sorted(values, key=str)))})",
+                             hint="pool runs replayed at one threshold, all with (or all without) truth and "
+                                  "adjudication")
+
+    def prefixed(df, r, cols):
+        df = df.copy()
+        for c in cols:
+            if c in df.columns:
+                df[c] = df[c].map(lambda v, d=r.deployment: v if v is None or v is pd.NA or
+                                  (isinstance(v, float) and math.isnan(v)) else f"{d}/{v}")
+        return df
+
+    ids = ("track_id", "alert_id", "passage_id")
+    frames = {k: pd.concat([prefixed(getattr(r, k), r, ids) for r in runs], ignore_index=True)
+              for k in ("passages", "alerts", "candidates", "tracks")}
+    hours = [r.footage_hours for r in runs]
+    faces = [r.faces_processed for r in runs]
+    demographics = list(dict.fromkeys(d for r in runs for d in r.demographics))
+    return RunStatistics(passages=frames["passages"], alerts=frames["alerts"], candidates=frames["candidates"],
+                         tracks=frames["tracks"], footage_hours=None if None in hours else float(sum(hours)),
+                         threshold=runs[0].threshold, has_truth=runs[0].has_truth,
+                         has_adjudication=runs[0].has_adjudication,
+                         faces_processed=None if None in faces else int(sum(faces)),
+                         watchlist_size=None, deployment=name, plants_only=runs[0].plants_only, manifest=None,
+                         bundle=None, demographics=demographics)
+
+
 # -- loading a run ------------------------------------------------------------------------
 
 def load_statistics(run: str | Path, *, plants_only: bool = False) -> RunStatistics:

@@ -245,3 +245,29 @@ def test_operator_simulation_completes_the_funnel(tmp_path, capsys):
     assert ((stopped["verification"] == "correct") == stopped["correct"].astype(bool)).all()
     code, _, err = run_cli(["synth", "--operator", str(run)], capsys)
     assert code == 2 and "already has an adjudication" in err
+
+
+# -- the committed suite recipes ----------------------------------------------------------------
+
+SUITE = ROOT / "datasets" / "synthetic" / "suite"
+
+
+def test_suite_recipes_cover_the_four_conditions():
+    seen = set()
+    for f in sorted(SUITE.glob("*.yaml")):
+        spec, cast, raw = load_recipe(f)
+        seen.add((spec.lighting, spec.crowd))
+        assert f.stem == f"{spec.lighting}-{spec.crowd}"
+        assert raw["faces"]["source"].startswith("lfw") and raw["faces"]["labels"] == "lfw-gender"
+        assert len(cast.plants) == spec.plants and len(cast.crowd) == spec.n_crowd
+        assert set(raw["outputs"]) >= {"footage/scene.mp4", "truth.csv"}
+    assert seen == {("day", "sparse"), ("night", "sparse"), ("day", "dense"), ("night", "dense")}
+
+
+@pytest.mark.lfw
+def test_suite_recipe_regenerates_byte_identical(lfw_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("FR_EVAL_SHARED", str(lfw_dir.parents[1]))
+    result, differ = synthesize_recipe(SUITE / "day-sparse.yaml", out=tmp_path / "ds")
+    assert differ == [], f"{differ} differ from the committed recipe"
+    b = load_bundle(tmp_path / "ds")
+    assert b.truth["plant"].sum() == 30 and "gender" in b.watchlist.columns

@@ -171,7 +171,7 @@ class Renderer:
         """Exposure, noise and gain of the camera (night) and a little sensor noise (day)."""
         rng = np.random.default_rng([self.spec.seed, STREAM_NOISE, index])
         if self.spec.lighting == "night":
-            lin = (img / 255.0) ** 2.2 * 0.06                              # four stops under
+            lin = (np.clip(img, 0, 255) / 255.0) ** 2.2 * 0.06             # four stops under
             lin = lin * np.array([1.0, 0.85, 0.6], np.float32)             # sodium lamps
             noise = rng.normal(0.0, 1.0, lin.shape).astype(np.float32)
             lin = lin + noise * np.sqrt(lin * 0.004 + 0.0025 ** 2)         # shot + read noise
