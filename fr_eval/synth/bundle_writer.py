@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import shutil
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import yaml
 
 from .. import __version__
 from ..errors import InputError
-from .faces import FaceSource, enrolment_crop, locate_face, safe_id
+from .faces import FaceSource, enrolable, enrolment_jpeg, locate_face, safe_id
 from .render import IN_VIEW
 from .scene import Cast, Passage, SynthSpec
 
@@ -52,17 +51,16 @@ def truth_tables(passages: list[Passage], rows: list[tuple], source: FaceSource,
 def write_bundle(work: Path, *, spec: SynthSpec, source: FaceSource, cast: Cast, truth: pd.DataFrame,
                  boxes: pd.DataFrame, recipe: dict[str, Any]) -> None:
     """Everything but the footage (already encoded into ``work/footage``)."""
-    from PIL import Image
-
     demo = source.demographic_columns
     (work / "watchlist").mkdir(parents=True, exist_ok=True)
     rows = []
     for person in sorted(cast.watchlist, key=safe_id):
         sid = safe_id(person)
         face = locate_face(source.photo(person, cast.watchlist[person]))
-        buf = io.BytesIO()
-        Image.fromarray(enrolment_crop(face)).save(buf, format="JPEG", quality=95)
-        (work / "watchlist" / f"{sid}.jpg").write_bytes(buf.getvalue())
+        if not enrolable(face):
+            raise InputError(f"{face.path}: the enrolment photo of {person!r} does not hold exactly one face",
+                             hint="the recipe was made from a different face set or detector; regenerate it")
+        (work / "watchlist" / f"{sid}.jpg").write_bytes(enrolment_jpeg(face))
         row = {"subject_id": sid, "image": f"watchlist/{sid}.jpg",
                "category": "plant" if person in cast.plants else "wanted"}
         for c in demo:

@@ -198,5 +198,22 @@ def enrolment_crop(photo: FacePhoto, max_side: int = 320) -> np.ndarray:
     return np.ascontiguousarray(crop)
 
 
-def count_faces(image: np.ndarray) -> int:
-    return len(_detector().detect(image))
+def enrolment_jpeg(photo: FacePhoto) -> bytes:
+    """The enrolment crop as the JPEG written into the bundle's watchlist."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(enrolment_crop(photo)).save(buf, format="JPEG", quality=95)
+    return buf.getvalue()
+
+
+def enrolable(photo: FacePhoto) -> bool:
+    """Exactly one face in the enrolment JPEG, as `fr-eval replay`'s enrolment will decode and detect it."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(enrolment_jpeg(photo))) as im:
+        return len(_detector().detect(np.asarray(im.convert("RGB")))) == 1

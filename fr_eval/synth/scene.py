@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from .faces import FaceSource, count_faces, enrolment_crop, locate_face, safe_id
+from .faces import FaceSource, enrolable, locate_face, safe_id
 
 STREAM_CAST, STREAM_SCENE, STREAM_BACKGROUND, STREAM_NOISE, STREAM_OPERATOR = 1, 2, 3, 4, 5
 
@@ -211,7 +211,7 @@ def _enrolable(photos):
     """The first photo whose enrolment crop holds exactly one face."""
     for p in photos:
         face = locate_face(p)
-        if face is not None and count_faces(enrolment_crop(face)) == 1:
+        if face is not None and enrolable(face):
             return p
     return None
 
