@@ -43,7 +43,8 @@ def replay(name: str, fresh: bool) -> tuple[Path, float | None]:
     took = None
     if fresh or not (run / "manifest.json").is_file():
         t = time.perf_counter()
-        subprocess.run([FR, "replay", str(bundle), "--out", str(run), "--overwrite", "--quiet"], check=True)
+        subprocess.run([FR, "replay", str(bundle), "--out", str(run), "--overwrite", "--quiet"], check=True,
+                       stdout=subprocess.DEVNULL)
         took = time.perf_counter() - t
         subprocess.run([FR, "synth", "--operator", str(run), "--overwrite"], check=True, stdout=subprocess.DEVNULL)
     return run, took
