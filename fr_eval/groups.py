@@ -101,7 +101,11 @@ def group_labels(stats: RunStatistics, by: str) -> pd.Series:
         raise InputError(f"cannot break down by {by!r}: no such column in this run's passages",
                          hint=f"conditions: {', '.join(CONDITIONS)}; demographic columns here: "
                               f"{', '.join(demo) or 'none'}")
-    return p[by].astype("object").where(p[by].notna() & (p[by].astype(str) != ""), pd.NA)
+    labels = p[by].astype("object").where(p[by].notna() & (p[by].astype(str) != ""), pd.NA)
+    if len(labels) and labels.isna().all():
+        raise InputError(f"cannot break down by {by!r}: no passage of this run has a {by} label",
+                         hint="add the column to the truth or watchlist CSV, or choose another grouping")
+    return labels
 
 
 def _demographic_columns(stats: RunStatistics) -> list[str]:
@@ -178,7 +182,10 @@ def all_breakdowns(stats: RunStatistics, methods=("tpir", "fpir"), *, ci: str = 
     out = []
     candidates = list(CONDITIONS) + [c for c in _demographic_columns(stats) if c in stats.passages.columns]
     for by in candidates:
-        labels = group_labels(stats, by)
+        try:
+            labels = group_labels(stats, by)
+        except InputError:          # a column without any label splits nothing
+            continue
         if labels.dropna().nunique() < 2:
             continue
         for m in methods:
