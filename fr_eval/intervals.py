@@ -6,7 +6,10 @@
   (subjects, cameras or deployments), for when counts within a cluster are not
   independent (the same person walks past ten times).
 
-All return ``(low, high)`` as floats in [0, 1].  With ``n == 0`` there is no
+* ``poisson_exact`` -- the exact (Garwood) interval of a rate of events per unit
+  (false alerts per face), for the methods that are rates, not proportions.
+
+All return ``(low, high)``, in [0, 1] for proportions.  With ``n == 0`` there is no
 interval: ``(nan, nan)``.
 """
 
@@ -34,6 +37,25 @@ def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, fl
     low = 0.0 if k == 0 else float(stats.beta.ppf(alpha / 2, k, n - k + 1))
     high = 1.0 if k == n else float(stats.beta.ppf(1 - alpha / 2, k + 1, n - k))
     return (low, high)
+
+
+def poisson_exact(k: int, n: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Exact (Garwood) interval of a rate of ``k`` events over an exposure of ``n`` units.
+
+    For rates that are not proportions: false alerts per face processed can exceed one when a face raises
+    alerts on several subjects.  Bounds are per unit of exposure and may exceed 1.
+
+    >>> tuple(round(x, 5) for x in poisson_exact(7, 8600))
+    (0.00033, 0.00168)
+    """
+    if k < 0 or n < 0:
+        raise ValueError(f"a rate needs k >= 0 and n >= 0, got {k}/{n}")
+    if n == 0:
+        return (math.nan, math.nan)
+    alpha = 1.0 - confidence
+    low = 0.0 if k == 0 else float(stats.chi2.ppf(alpha / 2, 2 * k)) / 2
+    high = float(stats.chi2.ppf(1 - alpha / 2, 2 * k + 2)) / 2
+    return (low / n, high / n)
 
 
 def wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:

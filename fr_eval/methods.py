@@ -32,7 +32,7 @@ import numpy as np
 
 from .counts import Funnel
 from .errors import InputError
-from .intervals import CI_METHODS
+from .intervals import CI_METHODS, poisson_exact
 from .rates import Rate
 
 
@@ -87,6 +87,9 @@ class Method:
     #: the method whose counts this is the complement of (1 - that rate)
     complement_of: str | None = None
     notes: str = ""
+    #: "proportion" (numerator units are a subset of the denominator's: binomial intervals) or "rate" (events per
+    #: unit, which may exceed 1: exact Poisson interval unless a cluster bootstrap is asked for)
+    kind: str = "proportion"
 
     def sentence(self, numerator: int, denominator: int) -> str:
         """The counts in plain words, e.g. "Of 42 alerts, 8 were confirmed correct after a stop."."""
@@ -259,7 +262,9 @@ _METHOD_LIST = [
         requires=(("false_alerts", "faces_processed"), ("nonwatchlist_false_alerts", "faces_processed")),
         counts=_far_counts,
         said_as="one_in", known_as=(_k("Metropolitan Police", "1 in 1,000", MET_2020),),
-        notes="Alerts per face, not a share of alerts: it says nothing about how many alerts are right."),
+        notes=("Alerts per face, not a share of alerts: it says nothing about how many alerts are right. A rate of "
+               "events per face (one face can raise alerts on several subjects), so its interval is the exact "
+               "Poisson one."), kind="rate"),
     Method(
         id="precision", label="Precision (positive predictive value)", family="alert",
         definition="Alerts naming the person truly present, divided by all alerts (needs truth).",
@@ -331,7 +336,7 @@ _METHOD_LIST = [
                     "face processed): how counting faces per frame inflates the denominator."),
         unit="frame", numerator="false alerts", denominator="face detections",
         requires=(("false_alerts", "frames_processed"),), counts=_pair("false_alerts", "frames_processed"),
-        known_as=(_k("Per-frame reading of 'faces processed'", "", MET_2020),)),
+        known_as=(_k("Per-frame reading of 'faces processed'", "", MET_2020),), kind="rate"),
 ]
 
 #: every counting method, by id, in display order
@@ -374,6 +379,9 @@ def compute(method: str | Method, funnel: Funnel, *, ci: str = "clopper-pearson"
         boot = (_intervals if _intervals is not None else cluster_intervals([m], clusters, seed=seed)).get(m.id)
         if boot is not None:
             extra["n_clusters"] = len(clusters)
+    if m.kind == "rate" and boot is None:
+        extra["interval"] = "exact Poisson (Garwood): events per unit, not a proportion"
+        return Rate(m.id, k, n, m.unit, poisson_exact(k, n), "poisson", extra)
     if k > n:
         # not a proportion (e.g. more false alerts than faces): no binomial interval
         extra["note"] = "numerator exceeds denominator: a rate per unit, not a proportion"

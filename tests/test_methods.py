@@ -166,7 +166,10 @@ def test_numerators_never_exceed_denominators(f):
             assert 0 <= r.numerator <= r.denominator, r.id
             if r.denominator:
                 lo, hi = r.ci95
-                assert 0 <= lo <= r.value <= hi <= 1, r.id
+                if METHODS[r.id].kind == "rate":        # events per unit: Poisson bounds may pass 1
+                    assert 0 <= lo <= r.value <= hi and r.ci_method == "poisson", r.id
+                else:
+                    assert 0 <= lo <= r.value <= hi <= 1, r.id
 
 
 def test_docs_quote_every_definition_verbatim():
@@ -196,3 +199,16 @@ def test_false_alert_rate_with_truth_counts_only_non_watchlist_faces():
     r = compute("false_alert_rate", f)
     assert (r.numerator, r.denominator) == (2, 6) and r.one_in == 3
     assert (compute("false_alert_rate", Funnel(false_alerts=7, faces_processed=8600)).numerator) == 7
+
+
+def test_false_alert_rate_is_a_rate_with_a_poisson_interval():
+    from scipy import stats as sps
+
+    from fr_eval.counts import Funnel
+
+    r = compute("false_alert_rate", Funnel(false_alerts=12, faces_processed=5))
+    assert (r.numerator, r.denominator, r.ci_method) == (12, 5, "poisson")
+    assert r.ci95[0] == pytest.approx(sps.chi2.ppf(0.025, 24) / 2 / 5)
+    assert r.ci95[1] == pytest.approx(sps.chi2.ppf(0.975, 26) / 2 / 5)
+    met = compute("false_alert_rate", Funnel(false_alerts=7, faces_processed=8600))
+    assert met.ci95[0] < 7 / 8600 < met.ci95[1]
