@@ -98,7 +98,8 @@ def sweep(run, n_thresholds, at, target_fpir, target_tpir, on, by, csv_path, plo
                      _rate(p.rates["false_alert_rate"]), _rate(p.rates["precision"]), str(p.alerts), aph])
     click.echo(table(["threshold", "tpir (per passage)", "fpir (per passage)", "false alerts per face",
                       "precision (per alert)", "alerts", "alerts/hour"], rows, "lllllrl"))
-    click.echo("* operated threshold.  95% intervals: " + ci
+    click.echo("* operated threshold.  95% intervals: " + ci + " (false alerts per face and alerts/hour: exact "
+               "Poisson)"
                + (f".  Alert counts are exact at thresholds >= {result.lowest_exact:.4g} (top-k stored per track)."
                   if math.isfinite(result.lowest_exact) else "."))
     for c in choices:
