@@ -184,3 +184,25 @@ def test_gate_needs_truth_for_truth_methods(tmp_path, capsys):
     pol = write_policy(tmp_path, "rules:\n  - {metric: tpir, min: 0.5}\n")
     code, out, err = run_cli(["gate", str(run), "--policy", str(pol)], capsys)
     assert code == 2 and "truth" in err and len(err.strip().splitlines()) == 1
+
+
+def test_report_flags_groups_with_the_same_test_as_the_breakdown(tmp_path):
+    """A run whose F passages alert far more often than its M passages: the report flags it, citing Fisher."""
+    from fr_eval.report.model import build_model
+    from runfactory import make_run, track
+
+    passages, tracks = [], []
+    for i in range(80):
+        g = "F" if i % 2 else "M"
+        passages.append({"passage_id": f"p{i}", "camera": "cam1", "t_start": i * 10, "t_end": i * 10 + 5,
+                         "subject_id": "", "person_id": f"q{i}", "plant": False, "gender": g})
+        score = 0.8 if (g == "F" and i % 4 != 1) else 0.2        # F: 20 of 40 alert; M: none
+        tracks.append(track(f"t{i}", "cam1", i * 10 + 1, i * 10 + 4, {"S1": score}))
+    run = make_run(tmp_path / "r", passages=passages, tracks=tracks, watchlist=["S1"], threshold=0.5,
+                   demographics=("gender",), duration_s=3600.0)
+    stats = load_statistics(run)
+    b = breakdown(stats, "fpir", "gender")
+    assert b.test.significant
+    model = build_model(run)
+    flags = {g.group: g.flag for g in model.groups if g.dimension == "gender"}
+    assert "Fisher" in flags["F"] and "highest" in flags["F"] and "lowest" in flags["M"]

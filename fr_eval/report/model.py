@@ -459,18 +459,22 @@ def _warnings(rates: dict[str, Rate | Unavailable]) -> list[str]:
 
 
 def _flag_differences(rows: list[GroupRow]) -> None:
-    """Mark each group whose 95% interval for a method does not overlap another group's (a conservative
-    screen: non-overlap implies a difference at the 5% level; overlap does not prove equality)."""
+    """Flag the groups of one dimension whose rates differ significantly, with the test of
+    :func:`fr_eval.groups.difference_test` (Fisher's exact for two groups, chi-square or permutation for more;
+    the same test `fr-eval sweep --by` and `fr-eval gate` use)."""
+    from ..groups import difference_test
+
     for mid in GROUP_METHODS:
-        rs = [(g, g.rates[mid]) for g in rows if isinstance(g.rates[mid], Rate) and g.rates[mid].denominator]
-        for g, r in rs:
-            for h, s in rs:
-                if g is h:
-                    continue
-                if r.ci95[1] < s.ci95[0] or r.ci95[0] > s.ci95[1]:
-                    word = "lower" if r.value < s.value else "higher"
-                    g.flag = (g.flag + "; " if g.flag else "") + f"{mid} {word} than {h.group} (intervals apart)"
-                    break
+        rates = {g.group: g.rates[mid] for g in rows}
+        test = difference_test(rates)
+        if test is None or not test.significant:
+            continue
+        valid = [g for g in rows if isinstance(g.rates[mid], Rate) and g.rates[mid].denominator]
+        lo = min(valid, key=lambda g: g.rates[mid].value)
+        hi = max(valid, key=lambda g: g.rates[mid].value)
+        for g, word in ((lo, "lowest"), (hi, "highest")):
+            g.flag = (g.flag + "; " if g.flag else "") + \
+                f"{mid} {word}: groups differ ({test.test}, p = {test.p_value:.2g})"
 
 
 # -- provenance --------------------------------------------------------------------------------

@@ -321,8 +321,10 @@ def _groups(model: ReportModel, st) -> list:
                          cell(g.rates["precision"]), g.flag or "none shown",
                          "; ".join(g.warnings) or "-"])
         out.append(_table(rows, [18 * mm, 18 * mm, 27 * mm, 27 * mm, 27 * mm, 26 * mm, WIDTH - 143 * mm], st))
-        out.append(_p("Difference: a group is flagged when its 95% interval does not overlap another group's "
-                      "(a conservative screen; overlapping intervals do not show that groups are equal). "
+        out.append(_p("Difference: within each grouping (camera, a demographic column), the groups' rates are "
+                      "tested for a difference -- Fisher's exact test for two groups, Pearson's chi-square (or a "
+                      "permutation test when counts are small) for more -- and the lowest and highest groups are "
+                      "flagged when p < 0.05. No flag does not show that groups are equal. "
                       "Warnings mark intervals too wide to conclude anything.", st["small"]))
     return out
 
