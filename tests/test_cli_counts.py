@@ -8,19 +8,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fr_eval.cli import main
 from runfactory import make_run
 from test_outcomes import ADJUDICATION, PASSAGES, TRACKS, WATCHLIST
+from cliutil import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 ESSEX = str(ROOT / "datasets" / "published" / "essex-2019.yaml")
 
-
-def run_cli(args, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out = capsys.readouterr()
-    return exc.value.code, out.out, out.err
 
 
 def test_reconcile_essex_table(capsys):

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from fr_eval.bundle import load_bundle
-from fr_eval.cli import main
 from fr_eval.errors import InputError
 from fr_eval.synth import SynthSpec, load_recipe, synthesize, synthesize_recipe
+from cliutil import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 MIT_CSV = ROOT / "datasets" / "synthetic" / "mit-faces.csv"
@@ -24,12 +24,6 @@ SMALL = dict(duration=10.0, watchlist_size=3, plants=2, passes=2, crowd_rate=0.3
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
-
-def run_cli(args, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    cap = capsys.readouterr()
-    return exc.value.code, cap.out, cap.err
 
 
 @pytest.fixture(scope="module")

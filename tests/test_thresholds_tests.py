@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from fr_eval.cli import main
 from fr_eval.compare import compare, mcnemar
 from fr_eval.errors import InputError
 from fr_eval.gate import judge, load_policy
@@ -18,13 +17,8 @@ from fr_eval.methods import compute
 from fr_eval.outcomes import load_statistics, subset, to_funnel
 from fr_eval.rates import Rate
 from thresholdruns import scored_run
+from cliutil import run_cli
 
-
-def run_cli(args, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    cap = capsys.readouterr()
-    return exc.value.code, cap.out, cap.err
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ curve and no gallery) carries a one-line reason in :attr:`ReportModel.unsupporte
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 import shlex
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Any
 from .. import __version__
 from ..counts import COUNT_KEYS, Funnel
 from ..errors import InputError
+from ..matchers.base import sha256_file
 from ..methods import METHODS, Unavailable, compute
 from ..rates import Rate
 
@@ -272,8 +272,8 @@ def _counts_model(path: Path, funnel, rec, generated: str) -> ReportModel:
                                         "not one row per passage.")
     model.note("Alert gallery", f"No alert gallery: {why}; there is no footage and no watchlist image.")
     model.provenance = [("fr-eval version", __version__), ("Input", f"counts file {path}"),
-                        ("Counts file SHA-256", _sha256(path))]
-    model.input_hashes = [(path.name, _sha256(path))]
+                        ("Counts file SHA-256", sha256_file(path))]
+    model.input_hashes = [(path.name, sha256_file(path))]
     model.parameters = [("Interval", f"95%, {rec.ci_method}")]
     return model
 
@@ -538,9 +538,3 @@ def _int(v) -> str:
     return "not stated" if v is None else f"{int(v):,}"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()

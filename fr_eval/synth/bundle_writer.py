@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import yaml
 
 from .. import __version__
 from ..errors import InputError
+from ..matchers.base import sha256_file
 from .faces import FaceSource, enrolable, enrolment_jpeg, locate_face, safe_id
 from .render import IN_VIEW
 from .scene import Cast, Passage, SynthSpec
@@ -69,7 +69,7 @@ def write_bundle(work: Path, *, spec: SynthSpec, source: FaceSource, cast: Cast,
     pd.DataFrame(rows).to_csv(work / "watchlist.csv", index=False)
     truth.to_csv(work / "truth.csv", index=False)
     boxes.to_csv(work / "truth_boxes.csv", index=False)
-    recipe = dict(recipe, outputs={rel: _sha256(work / rel) for rel in (FOOTAGE, "truth.csv", "truth_boxes.csv",
+    recipe = dict(recipe, outputs={rel: sha256_file(work / rel) for rel in (FOOTAGE, "truth.csv", "truth_boxes.csv",
                                                                         "watchlist.csv")})
     (work / "recipe.yaml").write_text(yaml.safe_dump(recipe, sort_keys=False, width=120), encoding="utf-8")
     deployment = {
@@ -144,11 +144,3 @@ def place(work: Path, out: Path, overwrite: bool) -> None:
         shutil.rmtree(old, ignore_errors=True)
     else:
         work.rename(out)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
