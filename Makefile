@@ -18,8 +18,8 @@ $(STAMP): setup.cfg pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install "setuptools<81" wheel
 	$(PIP) install dlib-bin
-	$(PIP) install --no-deps face-recognition==1.3.0 "face_recognition_models>=0.3"
 	$(PIP) install -e ".[test,distributed,dlib]"
+	$(PIP) install --no-deps face-recognition==1.3.0
 	touch $(STAMP)
 
 demo: env

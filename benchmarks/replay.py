@@ -107,13 +107,13 @@ def naive_loop(bundle: Path, tolerance: float = 0.6) -> dict:
             "alerted": {k: (min(v), max(v)) for k, v in hits.items()}}
 
 
-def fr_eval_replay(bundle: Path, matcher: str, workers: int) -> dict:
+def fr_eval_replay(bundle: Path, matcher: str, workers: int, chunk_s: float) -> dict:
     from fr_eval.replay import ExecOptions, ReplayOptions, replay
     from fr_eval.runstore import read_table
 
     out = OUT / f"run-{bundle.name}-{matcher}-{workers}"
     threshold = 0.5 if matcher == "dlib" else None
-    res = replay(bundle, out, ReplayOptions(matcher=matcher, threshold=threshold),
+    res = replay(bundle, out, ReplayOptions(matcher=matcher, threshold=threshold, chunk_s=chunk_s),
                  ExecOptions(workers=workers, overwrite=True, progress=False))
     s = res.summary
     alerts = read_table(out, "alerts")
@@ -132,7 +132,13 @@ def main() -> None:
     ap.add_argument("--matchers", default="dlib,opencv-lbph")
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--repeat", type=int, default=4, help="play the clip this many times in a row")
+    ap.add_argument("--chunk-seconds", type=float, default=20.0,
+                    help="replay chunk length: the default 60 s would leave a 37 s clip in one chunk, so that a "
+                         "second worker would have nothing to do")
     ap.add_argument("--no-naive", action="store_true")
+    ap.add_argument("--naive-from", type=Path, default=None,
+                    help="reuse the naive-loop rows of an earlier replay.json (same footage, same machine): the naive "
+                         "loop does not depend on fr-eval and takes minutes")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -140,7 +146,12 @@ def main() -> None:
     for size in [int(s) for s in args.sizes.split(",")]:
         bundle = make_bundle(size, args.repeat)
         naive = None
-        if not args.no_naive:
+        earlier = json.loads(args.naive_from.read_text()) if args.naive_from else []
+        earlier = [r for r in earlier if r["footage"] == f"{size}p" and r["method"].startswith("naive")]
+        if earlier:
+            naive = dict(earlier[0], method=earlier[0]["method"] + " (earlier measurement)")
+            rows.append(naive)
+        elif not args.no_naive:
             naive = naive_loop(bundle)
             rows.append({"footage": f"{size}p", "method": "naive loop (face_recognition example, every frame)",
                          "workers": 1, "frames": naive["frames"], "faces": naive["faces"],
@@ -149,20 +160,23 @@ def main() -> None:
                          "alerted": naive["alerted"]})
         for matcher in args.matchers.split(","):
             for w in [int(x) for x in args.workers.split(",")]:
-                r = fr_eval_replay(bundle, matcher, w)
-                rows.append({"footage": f"{size}p", "method": f"fr-eval replay --matcher {matcher} (5 fps, tracks)",
+                r = fr_eval_replay(bundle, matcher, w, args.chunk_seconds)
+                rows.append({"footage": f"{size}p", "method": f"fr-eval replay --matcher {matcher} (5 fps, tracks, {args.chunk_seconds:g} s chunks)",
                              "workers": w, "frames": r["frames"], "faces": r["faces"], "wall_s": r["wall_s"],
                              "fps": r["frames"] / r["wall_s"], "faces_s": r["faces"] / r["wall_s"],
                              "rtf": r["realtime_factor"], "alerted": r["alerted"],
-                             "speedup_vs_naive": (naive["wall_s"] / r["wall_s"]) if naive else None})
+                             "speedup_vs_naive": (naive["wall_s"] / r["wall_s"]) if naive else None,
+                             "same_subjects": (sorted(r["alerted"]) == sorted(naive["alerted"]))
+                             if naive and matcher == "dlib" else None})
     print("\n| footage | method | workers | frames | faces | wall s | frames/s | faces/s | real-time factor | "
-          "speed-up vs naive | subjects alerted (time span) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "speed-up vs naive | same subjects as naive | subjects alerted (time span) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         alerted = ", ".join(f"{k} {v[0]:.1f}–{v[1]:.1f} s" for k, v in sorted(r["alerted"].items())) or "none"
         sp = f"{r['speedup_vs_naive']:.1f}x" if r.get("speedup_vs_naive") else "–"
         print(f"| {r['footage']} | {r['method']} | {r['workers']} | {r['frames']} | {r['faces']} | {r['wall_s']:.1f} | "
-              f"{r['fps']:.1f} | {r['faces_s']:.1f} | {r['rtf']:.2f} | {sp} | {alerted} |")
+              f"{r['fps']:.1f} | {r['faces_s']:.1f} | {r['rtf']:.2f} | {sp} | "
+              f"{ {True: 'yes', False: 'no', None: '–'}[r.get('same_subjects')] } | {alerted} |")
     (OUT / "replay.json").write_text(json.dumps(rows, indent=2, default=str))
 
 

@@ -32,7 +32,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 
 def bench_replay(repeat: int, chunk_s: float) -> None:
-    import pandas as pd
 
     from fr_eval.replay import ExecOptions, ReplayOptions, replay
     from fr_eval.runstore import TABLES, read_table

@@ -82,7 +82,7 @@ def _local_pool(pending, workers, matcher_name, matcher_options, gallery, params
             while futures:
                 done, _ = wait(futures, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    spec = futures.pop(fut)
+                    futures.pop(fut)
                     try:
                         st = fut.result()
                     except BrokenProcessPool:

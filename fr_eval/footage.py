@@ -9,6 +9,7 @@ different workers after a seek) yields exactly the frames a single pass would.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import warnings
@@ -99,6 +100,18 @@ def frame_files(folder: Path) -> list[Path]:
     if not files:
         raise InputError(f"{folder}: frame folder is empty")
     return files
+
+
+def footage_digest(path: Path) -> str:
+    """SHA-256 of a video file; of a frame folder, the hash of every frame's name and SHA-256 in order."""
+    from .matchers.base import sha256_file
+
+    if path.is_dir():
+        h = hashlib.sha256()
+        for p in frame_files(path):
+            h.update(p.name.encode() + b"\0" + sha256_file(p).encode())
+        return h.hexdigest()
+    return sha256_file(path)
 
 
 # -- probing ---------------------------------------------------------------------

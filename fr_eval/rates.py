@@ -17,6 +17,20 @@ from .intervals import interval
 UNITS = ("passage", "alert", "stop", "face", "frame", "track", "subject", "hour")
 
 
+def pct(x: float | None, digits: int = 1, missing: str = "-") -> str:
+    """A proportion as a percentage; values under 1% keep two significant figures (0.081%).
+
+    >>> pct(8 / 42), pct(0.00081), pct(None, missing="n/a")
+    ('19.0%', '0.081%', 'n/a')
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return missing
+    p = x * 100
+    if 0 < abs(p) < 1:
+        digits = max(digits, 1 - int(math.floor(math.log10(abs(p)))))
+    return f"{p:.{digits}f}%"
+
+
 @dataclass(frozen=True)
 class Rate:
     """``numerator / denominator`` counted in ``unit``, with its interval.

@@ -28,7 +28,7 @@ import pandas as pd
 from .counts import Claim, Funnel, load_counts
 from .errors import InputError
 from .methods import METHODS, Reported, Unavailable, compute, compute_all, parse_reported, result_dict
-from .rates import Rate
+from .rates import Rate, pct
 
 STATUSES = ("reproduced", "rounding_inconsistent", "not_reproducible")
 
@@ -568,13 +568,7 @@ def explain(rec: Reconciliation) -> list[str]:
 # -- small formatting helpers (numbers only; tables live in render_text) ------------------------
 
 def _pct(x: float | None, digits: int = 1) -> str:
-    """A percentage with one decimal, or two significant figures when smaller than 1%."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    pct = x * 100
-    if 0 < abs(pct) < 1:
-        digits = max(digits, 1 - int(math.floor(math.log10(abs(pct)))))
-    return f"{pct:.{digits}f}%"
+    return pct(x, digits, missing="n/a")
 
 
 def _frac(r: Rate) -> str:

@@ -12,19 +12,9 @@ from typing import Sequence
 
 from . import __version__
 from .methods import METHODS, Unavailable
-from .rates import Rate
+from .rates import Rate, pct
 
 HEADLINE = ("tpir", "fpir", "false_alert_rate", "precision", "verified_precision")
-
-
-def pct(x: float | None, digits: int = 1) -> str:
-    """A percentage; small values keep two significant figures (0.081%)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    p = x * 100
-    if 0 < abs(p) < 1:
-        digits = max(digits, 1 - int(math.floor(math.log10(abs(p)))))
-    return f"{p:.{digits}f}%"
 
 
 def one_in(r: Rate) -> str:

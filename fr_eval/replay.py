@@ -13,7 +13,6 @@ interrupted replay never damages an earlier one.  ``resume=True`` continues a
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import platform
 import shutil
@@ -30,9 +29,9 @@ from . import __version__
 from .alerts import score_tracks
 from .atomic import write_parquet
 from .bundle import Bundle, load_bundle
-from .chunks import ChunkParams, ChunkSpec, is_done, plan_chunks, spec_dict, stitch
-from .errors import InputError, RunFailed
-from .footage import frame_files, probe
+from .chunks import ChunkParams, ChunkSpec, is_done, plan_chunks, stitch
+from .errors import InputError
+from .footage import footage_digest, probe
 from .matchers.base import sha256_file
 from .matchers.registry import load_matcher
 from .runstore import MANIFEST, TABLES, read_manifest, write_manifest, write_part
@@ -219,17 +218,8 @@ def hash_inputs(bundle: Bundle, include_media: bool = True) -> dict[str, Any]:
         for _, sub in bundle.watchlist.iterrows():
             files[sub["image"]] = sha256_file(bundle.image_path(sub["subject_id"]))
         for f in bundle.footage:
-            files[f.rel] = _hash_footage(f.path)
+            files[f.rel] = footage_digest(f.path)
     return {"bundle_id": bundle.id, "files": dict(sorted(files.items()))}
-
-
-def _hash_footage(path: Path) -> str:
-    if path.is_dir():
-        h = hashlib.sha256()
-        for p in frame_files(path):
-            h.update(p.name.encode() + b"\0" + sha256_file(p).encode())
-        return h.hexdigest()
-    return sha256_file(path)
 
 
 def _new_manifest(bundle: Bundle, matcher, numbers: dict, inputs: dict) -> dict[str, Any]:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import json
 from pathlib import Path
 from typing import Any, Sequence
 

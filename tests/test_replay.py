@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -131,6 +130,7 @@ def test_existing_run_needs_overwrite_and_survives_until_replaced(walk_bundle, t
     first = _replay(bundle, tmp_path / "run", threshold=0.5)
     with pytest.raises(InputError, match="--overwrite"):
         _replay(bundle, tmp_path / "run")
+    assert read_manifest(first.run)["parameters"]["threshold"] == 0.5, "a refused replay must leave the run as it was"
     second = _replay(bundle, tmp_path / "run", threshold=0.99, overwrite=True)
     assert read_manifest(second.run)["parameters"]["threshold"] == 0.99
     assert len(read_table(second.run, "alerts")) == 0

@@ -171,7 +171,7 @@ def _isna(x: Any) -> bool:
 
 
 def _decode_crops(order, tracks, manifest, roots, notes) -> dict[str, np.ndarray]:
-    from ..matchers.base import sha256_file
+    from ..footage import footage_digest
 
     footage = manifest.get("footage", [])
     files = manifest.get("inputs", {}).get("files", {})
@@ -203,7 +203,7 @@ def _decode_crops(order, tracks, manifest, roots, notes) -> dict[str, np.ndarray
             continue
         recorded = files.get(rel)
         if recorded:
-            digest = _footage_digest(path, sha256_file)
+            digest = footage_digest(path)
             if digest != recorded:
                 notes.append(f"Footage '{rel}' differs from the footage replayed (SHA-256 {digest[:12]}... is not "
                              f"{recorded[:12]}...): {len(want)} crop(s) not shown.")
@@ -227,19 +227,6 @@ def _decode_crops(order, tracks, manifest, roots, notes) -> dict[str, np.ndarray
         if lost:
             notes.append(f"Footage '{rel}': {lost} frame(s) could not be decoded at the track's best time: no crop.")
     return crops
-
-
-def _footage_digest(path: Path, sha256_file) -> str:
-    if path.is_dir():
-        import hashlib
-
-        from ..footage import frame_files
-
-        h = hashlib.sha256()
-        for p in frame_files(path):
-            h.update(p.name.encode() + b"\0" + sha256_file(p).encode())
-        return h.hexdigest()
-    return sha256_file(path)
 
 
 def _watchlist_images(stats, roots, subjects, notes) -> dict[str, bytes]:
