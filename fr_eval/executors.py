@@ -26,7 +26,9 @@ _WORKER: dict[str, Any] = {}
 def _init_worker(matcher_name: str, matcher_options: dict, gallery: np.ndarray) -> None:
     from .matchers.registry import load_matcher
 
-    _WORKER["matcher"] = load_matcher(matcher_name, **matcher_options)
+    matcher = load_matcher(matcher_name, **matcher_options)
+    matcher.set_threads(1)   # one process per core: a matcher's own threads would only oversubscribe them
+    _WORKER["matcher"] = matcher
     _WORKER["gallery"] = gallery
 
 

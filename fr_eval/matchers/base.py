@@ -92,6 +92,10 @@ class Matcher(ABC):
     def compare(self, probes: np.ndarray, gallery: np.ndarray) -> np.ndarray:
         """Similarity matrix ``(len(probes), len(gallery))``; higher means more alike."""
 
+    def set_threads(self, n: int) -> None:
+        """Limit the matcher's own thread pool to ``n`` threads (called with 1 in each replay worker process,
+        so that workers do not oversubscribe the cores).  Default: nothing to limit."""
+
     # -- description ------------------------------------------------------------
     def version(self) -> str:
         """The version of the software doing the matching (not of fr-eval)."""

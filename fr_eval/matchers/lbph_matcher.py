@@ -55,6 +55,9 @@ class LBPHMatcher(Matcher):
         self.min_neighbors = int(min_neighbors)
         self.min_size = int(min_size)
 
+    def set_threads(self, n: int) -> None:
+        self._cv2.setNumThreads(int(n))   # detectMultiScale is parallel inside one call
+
     def version(self) -> str:
         return f"opencv {self._cv2.__version__}"
 
