@@ -42,18 +42,8 @@ class LazyGroup(click.Group):
     def get_command(self, ctx, name):
         if name not in COMMANDS:
             return None
-        module, attr, help_text = COMMANDS[name]
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name == module:
-                # Listed but not built yet: show it so --help is honest about it.
-                @click.command(name=name, help=f"{help_text} (not available in this build)")
-                def missing():
-                    raise click.ClickException(f"'{name}' is not available in this build of fr-eval")
-                return missing
-            raise
-        return getattr(mod, attr)
+        module, attr, _ = COMMANDS[name]
+        return getattr(importlib.import_module(module), attr)
 
     def format_commands(self, ctx, formatter):
         rows = [(name, help_text) for name, (_, _, help_text) in COMMANDS.items()]
