@@ -23,32 +23,78 @@ from .errors import InputError, RunFailed
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(matcher_name: str, matcher_options: dict, gallery: np.ndarray) -> None:
+def _init_worker(matcher_name: str, matcher_options: dict) -> None:
     from .matchers.registry import load_matcher
 
     matcher = load_matcher(matcher_name, **matcher_options)
     matcher.set_threads(1)   # one process per core: a matcher's own threads would only oversubscribe them
     _WORKER["matcher"] = matcher
-    _WORKER["gallery"] = gallery
 
 
-def _run_in_worker(spec: ChunkSpec, params: ChunkParams, run: str) -> dict:
-    return process_chunk(spec, _WORKER["matcher"], _WORKER["gallery"], params, Path(run))
+def _ready() -> int:
+    return os.getpid()
+
+
+def _run_in_worker(spec: ChunkSpec, params: ChunkParams, run: str, gallery: np.ndarray) -> dict:
+    return process_chunk(spec, _WORKER["matcher"], gallery, params, Path(run))
 
 
 def _run_on_dask(spec: ChunkSpec, params: ChunkParams, run: str, matcher_name: str, matcher_options: dict,
                  gallery: np.ndarray) -> dict:
     key = (matcher_name, tuple(sorted(matcher_options.items())))
     if _WORKER.get("key") != key:
-        _init_worker(matcher_name, matcher_options, gallery)
+        _init_worker(matcher_name, matcher_options)
         _WORKER["key"] = key
     return process_chunk(spec, _WORKER["matcher"], gallery, params, Path(run))
 
 
+class WorkerPool:
+    """Local worker processes, started before they are needed.
+
+    Spawning a worker and loading its matcher takes about 1.7 s (imports and model files); started while the
+    coordinator enrols the watchlist and plans the chunks, that time overlaps with the coordinator's own work
+    instead of adding to the replay.  The gallery goes with each chunk, so workers need nothing from the
+    enrolment to start.
+    """
+
+    def __init__(self, workers: int, matcher_name: str, matcher_options: dict):
+        self.workers = workers
+        self.matcher_name, self.matcher_options = matcher_name, dict(matcher_options)
+        self.pool = self._new()
+        # one task per worker makes every process start (and load its matcher) now, not on the first chunk
+        self._warm = [self.pool.submit(_ready) for _ in range(workers)]
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"), initializer=_init_worker,
+                                   initargs=(self.matcher_name, self.matcher_options))
+
+    def take(self) -> ProcessPoolExecutor:
+        """The started pool (once); then a fresh one, e.g. after a worker died."""
+        pool, self.pool = self.pool, None
+        return pool or self._new()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def start_pool(workers: int | None, n_chunks: int, matcher_name: str, matcher_options: dict,
+               scheduler: str | None = None) -> WorkerPool | None:
+    """A started :class:`WorkerPool` when the chunks will run on local worker processes, else None."""
+    workers = workers or os.cpu_count() or 1
+    if scheduler or workers < 2 or n_chunks < 2:
+        return None
+    return WorkerPool(min(workers, n_chunks), matcher_name, matcher_options)
+
+
 def run_chunks(pending: list[ChunkSpec], *, matcher_name: str, matcher_options: dict, gallery: np.ndarray,
-               params: ChunkParams, run: Path, execution, est_frames: dict[str, int], matcher=None
-               ) -> tuple[list[dict], dict[str, int]]:
-    """Process ``pending`` chunks; return their stats and the retries per chunk."""
+               params: ChunkParams, run: Path, execution, est_frames: dict[str, int], matcher=None,
+               pool: WorkerPool | None = None) -> tuple[list[dict], dict[str, int]]:
+    """Process ``pending`` chunks; return their stats and the retries per chunk.
+
+    ``pool``: local workers already started by :func:`start_pool` (closed here in any case).
+    """
     from tqdm import tqdm
 
     bar = tqdm(total=sum(est_frames.get(s.name, 0) for s in pending) or None, unit="frame", desc="replay",
@@ -65,21 +111,22 @@ def run_chunks(pending: list[ChunkSpec], *, matcher_name: str, matcher_options: 
                 matcher = load_matcher(matcher_name, **matcher_options)
             stats = [process_chunk(s, matcher, gallery, params, run, progress=bar.update) for s in pending]
             return stats, {}
-        return _local_pool(pending, min(workers, len(pending)), matcher_name, matcher_options, gallery, params, run,
-                           execution, bar)
+        if pool is None:
+            pool = WorkerPool(min(workers, len(pending)), matcher_name, matcher_options)
+        return _local_pool(pending, pool, gallery, params, run, execution, bar)
     finally:
+        if pool is not None:
+            pool.close()
         bar.close()
 
 
-def _local_pool(pending, workers, matcher_name, matcher_options, gallery, params, run, execution, bar):
+def _local_pool(pending, workers: WorkerPool, gallery, params, run, execution, bar):
     retries: dict[str, int] = {}
     stats: list[dict] = []
     todo = list(pending)
-    ctx = mp.get_context("spawn")
     while todo:
-        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(matcher_name, matcher_options, gallery)) as pool:
-            futures = {pool.submit(_run_in_worker, s, params, str(run)): s for s in todo}
+        with workers.take() as pool:
+            futures = {pool.submit(_run_in_worker, s, params, str(run), gallery): s for s in todo}
             broken = False
             while futures:
                 done, _ = wait(futures, return_when=FIRST_COMPLETED)
