@@ -67,7 +67,7 @@ def _img(name: str, num: str) -> str:
     return f"{name}/{name}_{int(num):04d}.jpg"
 
 
-def cached_embeddings(matcher, images: list[str], quiet: bool, use_cache: bool):
+def cached_embeddings(matcher, images: list[str], quiet: bool, use_cache: bool, processes: int = 1):
     """``embed_images``, read from / written to a cache file keyed by the matcher and its settings."""
     import hashlib
     import json
@@ -80,7 +80,7 @@ def cached_embeddings(matcher, images: list[str], quiet: bool, use_cache: bool):
         if list(z["images"]) == images:
             emb = dict(zip(images, z["emb"]))
             return emb, set(z["fallback"].tolist()), float(z["secs"]), True
-    emb, fallback, secs = embed_images(matcher, images, quiet)
+    emb, fallback, secs = embed_images(matcher, images, quiet, processes)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")
     np.savez(tmp, images=np.array(images), emb=np.stack([emb[i] for i in images]),
@@ -89,24 +89,58 @@ def cached_embeddings(matcher, images: list[str], quiet: bool, use_cache: bool):
     return emb, fallback, secs, False
 
 
-def embed_images(matcher, images: list[str], quiet: bool) -> tuple[dict[str, np.ndarray], set[str], float]:
-    from tqdm import tqdm
-
+def _embed_one(matcher, rel: str) -> tuple[np.ndarray, bool]:
+    """(embedding, fell back to the central box) of one LFW image, through detect and embed."""
     from fr_eval.footage import load_image
     from fr_eval.matchers.base import Detection
 
+    img = load_image(LFW / "images_deepfunneled" / rel)
+    dets = matcher.detect(img)
+    if dets:
+        cy, cx = img.shape[0] / 2, img.shape[1] / 2
+        det = min(dets, key=lambda d: ((d.x0 + d.x1) / 2 - cx) ** 2 + ((d.y0 + d.y1) / 2 - cy) ** 2)
+        return matcher.embed(img, [det])[0], False
+    return matcher.embed(img, [Detection(*CENTRAL_BOX)])[0], True
+
+
+_PROC: dict = {}
+
+
+def _proc_init(name: str, options: dict) -> None:
+    from fr_eval.matchers.registry import load_matcher
+
+    _PROC["m"] = load_matcher(name, **options)
+    _PROC["m"].set_threads(1)
+
+
+def _proc_embed(rel: str) -> tuple[str, np.ndarray, bool]:
+    return (rel, *_embed_one(_PROC["m"], rel))
+
+
+def embed_images(matcher, images: list[str], quiet: bool, processes: int = 1
+                 ) -> tuple[dict[str, np.ndarray], set[str], float]:
+    """Embed every image, in this process or in ``processes`` worker processes (same results either way)."""
+    import multiprocessing as mp
+
+    from tqdm import tqdm
+
     out, fallbacks = {}, set()
     started = time.perf_counter()
-    for rel in tqdm(images, desc=matcher.name, disable=quiet or not sys.stderr.isatty()):
-        img = load_image(LFW / "images_deepfunneled" / rel)
-        dets = matcher.detect(img)
-        if dets:
-            cy, cx = img.shape[0] / 2, img.shape[1] / 2
-            det = min(dets, key=lambda d: ((d.x0 + d.x1) / 2 - cx) ** 2 + ((d.y0 + d.y1) / 2 - cy) ** 2)
-        else:
-            fallbacks.add(rel)
-            det = Detection(*CENTRAL_BOX)
-        out[rel] = matcher.embed(img, [det])[0]
+    bar = tqdm(total=len(images), desc=matcher.name, disable=quiet or not sys.stderr.isatty())
+    if processes > 1:
+        with mp.get_context("spawn").Pool(processes, _proc_init, (matcher.name, matcher.options)) as pool:
+            for rel, vec, fell in pool.imap(_proc_embed, images, chunksize=16):
+                out[rel] = vec
+                if fell:
+                    fallbacks.add(rel)
+                bar.update()
+    else:
+        for rel in images:
+            out[rel], fell = _embed_one(matcher, rel)
+            if fell:
+                fallbacks.add(rel)
+            bar.update()
+    bar.close()
     return out, fallbacks, time.perf_counter() - started
 
 
@@ -136,6 +170,8 @@ def main() -> None:
     ap.add_argument("--matcher-option", action="append", default=[], metavar="KEY=VALUE",
                     help="matcher setting, e.g. jitters=10 (applies to every matcher named)")
     ap.add_argument("--no-cache", action="store_true", help="embed again even when a cached file exists")
+    ap.add_argument("--processes", type=int, default=1, help="embed in this many worker processes (images/s is "
+                    "then the throughput of all of them)")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
     options = dict(o.split("=", 1) for o in args.matcher_option)
@@ -163,7 +199,8 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     for name in args.matchers.split(","):
         matcher = load_matcher(name, **options)
-        emb, fallbacks, secs, cached = cached_embeddings(matcher, images, args.quiet, not args.no_cache)
+        emb, fallbacks, secs, cached = cached_embeddings(matcher, images, args.quiet, not args.no_cache,
+                                                         args.processes)
         scores = np.array([float(matcher.compare(emb[a][None], emb[b][None])[0, 0]) for _, a, b, _ in pairs])
         accs, ths = fold_accuracies(folds, scores, same)
         at_default = np.mean((scores >= matcher.default_threshold) == same)
