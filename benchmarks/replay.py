@@ -113,11 +113,10 @@ def parse_matcher(spec: str) -> tuple[str, dict[str, str]]:
     return name, dict(o.split("=", 1) for o in opts.split(";") if o)
 
 
-def fr_eval_replay(bundle: Path, spec: str, workers: int, chunk_s: float) -> dict:
+def fr_eval_replay(bundle: Path, matcher: str, options: dict[str, str], workers: int, chunk_s: float) -> dict:
     from fr_eval.replay import ExecOptions, ReplayOptions, replay
     from fr_eval.runstore import read_table
 
-    matcher, options = parse_matcher(spec)
     tag = "".join(f"-{k}{v}" for k, v in sorted(options.items()))
     out = OUT / f"run-{bundle.name}-{matcher}{tag}-{workers}"
     threshold = 0.5 if matcher == "dlib" else None
@@ -153,12 +152,12 @@ def main() -> None:
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     rows = []
+    earlier_rows = json.loads(args.naive_from.read_text()) if args.naive_from else []
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}")
     for size in [int(s) for s in args.sizes.split(",")]:
         bundle = make_bundle(size, args.repeat)
         naive = None
-        earlier = json.loads(args.naive_from.read_text()) if args.naive_from else []
-        earlier = [r for r in earlier if r["footage"] == f"{size}p" and r["method"].startswith("naive")]
+        earlier = [r for r in earlier_rows if r["footage"] == f"{size}p" and r["method"].startswith("naive")]
         if earlier:
             naive = dict(earlier[0], method=earlier[0]["method"] + " (earlier measurement)")
             rows.append(naive)
@@ -169,10 +168,10 @@ def main() -> None:
                          "wall_s": naive["wall_s"], "fps": naive["frames"] / naive["wall_s"],
                          "faces_s": naive["faces"] / naive["wall_s"], "rtf": naive["wall_s"] / naive["duration_s"],
                          "alerted": naive["alerted"]})
-        for matcher in args.matchers.split(","):
+        for spec in args.matchers.split(","):
+            name, options = parse_matcher(spec)
             for w in [int(x) for x in args.workers.split(",")]:
-                r = fr_eval_replay(bundle, matcher, w, args.chunk_seconds)
-                name, options = parse_matcher(matcher)
+                r = fr_eval_replay(bundle, name, options, w, args.chunk_seconds)
                 shown = name + "".join(f" --matcher-option {k}={v}" for k, v in sorted(options.items()))
                 rows.append({"footage": f"{size}p",
                              "method": f"fr-eval replay --matcher {shown} (5 fps, tracks, {args.chunk_seconds:g} s chunks)",

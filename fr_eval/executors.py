@@ -31,8 +31,8 @@ def _init_worker(matcher_name: str, matcher_options: dict) -> None:
     _WORKER["matcher"] = matcher
 
 
-def _ready() -> int:
-    return os.getpid()
+def _ready() -> None:
+    """A no-op task: submitting one per worker makes the pool start its processes."""
 
 
 def _run_in_worker(spec: ChunkSpec, params: ChunkParams, run: str, gallery: np.ndarray) -> dict:
@@ -62,7 +62,8 @@ class WorkerPool:
         self.matcher_name, self.matcher_options = matcher_name, dict(matcher_options)
         self.pool = self._new()
         # one task per worker makes every process start (and load its matcher) now, not on the first chunk
-        self._warm = [self.pool.submit(_ready) for _ in range(workers)]
+        for _ in range(workers):
+            self.pool.submit(_ready)
 
     def _new(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"), initializer=_init_worker,
@@ -93,30 +94,32 @@ def run_chunks(pending: list[ChunkSpec], *, matcher_name: str, matcher_options: 
                pool: WorkerPool | None = None) -> tuple[list[dict], dict[str, int]]:
     """Process ``pending`` chunks; return their stats and the retries per chunk.
 
-    ``pool``: local workers already started by :func:`start_pool` (closed here in any case).
+    ``pool``: local workers already started by :func:`start_pool`; the caller closes it.  Without one, the
+    chunks run in this process or in a pool started (and closed) here, as :func:`start_pool` decides.
     """
     from tqdm import tqdm
 
     bar = tqdm(total=sum(est_frames.get(s.name, 0) for s in pending) or None, unit="frame", desc="replay",
                disable=not execution.progress, leave=False)
+    own_pool = None
     try:
         if execution.scheduler:
             return _dask(pending, matcher_name, matcher_options, gallery, params, run, execution, bar)
         workers = execution.workers or os.cpu_count() or 1
         if workers < 1:
             raise InputError(f"--workers must be at least 1, got {workers}")
-        if workers == 1 or len(pending) <= 1:
+        if pool is None:
+            pool = own_pool = start_pool(workers, len(pending), matcher_name, matcher_options)
+        if pool is None:
             if matcher is None:
                 from .matchers.registry import load_matcher
                 matcher = load_matcher(matcher_name, **matcher_options)
             stats = [process_chunk(s, matcher, gallery, params, run, progress=bar.update) for s in pending]
             return stats, {}
-        if pool is None:
-            pool = WorkerPool(min(workers, len(pending)), matcher_name, matcher_options)
         return _local_pool(pending, pool, gallery, params, run, execution, bar)
     finally:
-        if pool is not None:
-            pool.close()
+        if own_pool is not None:
+            own_pool.close()
         bar.close()
 
 

@@ -145,23 +145,23 @@ def replay(bundle_path: str | Path, out: str | Path, options: ReplayOptions | No
         pool = start_pool(execution.workers, len(pending), name, options.matcher_options, execution.scheduler)
         try:
             enrolment, gallery = _enrolment(bundle, matcher, work, resume=manifest_path.is_file())
-        except BaseException:
+            write_manifest(work, manifest)
+            manifest["footage"] = footage_meta
+            manifest["chunks"] = {"planned": len(specs), "retries": manifest.get("chunks", {}).get("retries", {})}
+            write_manifest(work, manifest)
+
+            params = ChunkParams(threshold=threshold, tracker=options.tracker,
+                                 keep_embeddings=options.keep_embeddings,
+                                 threads=1 if (execution.workers or os.cpu_count() or 1) > 1 else 0)
+            if len(pending) < len(specs):
+                say(f"{len(specs) - len(pending)} of {len(specs)} chunks already done; replaying {len(pending)}")
+            est_frames = {s.name: _frames_in(s, footage_meta[s.footage]["duration_s"]) for s in specs}
+            stats, retries = run_chunks(pending, matcher_name=name, matcher_options=options.matcher_options,
+                                        gallery=gallery, params=params, run=work, execution=execution,
+                                        est_frames=est_frames, matcher=matcher, pool=pool)
+        finally:
             if pool is not None:
                 pool.close()
-            raise
-        write_manifest(work, manifest)
-        manifest["footage"] = footage_meta
-        manifest["chunks"] = {"planned": len(specs), "retries": manifest.get("chunks", {}).get("retries", {})}
-        write_manifest(work, manifest)
-
-        params = ChunkParams(threshold=threshold, tracker=options.tracker, keep_embeddings=options.keep_embeddings,
-                             threads=1 if (execution.workers or os.cpu_count() or 1) > 1 else 0)
-        if len(pending) < len(specs):
-            say(f"{len(specs) - len(pending)} of {len(specs)} chunks already done; replaying {len(pending)}")
-        est_frames = {s.name: _frames_in(s, footage_meta[s.footage]["duration_s"]) for s in specs}
-        stats, retries = run_chunks(pending, matcher_name=name, matcher_options=options.matcher_options,
-                                    gallery=gallery, params=params, run=work, execution=execution,
-                                    est_frames=est_frames, matcher=matcher, pool=pool)
         for k, v in retries.items():
             manifest["chunks"]["retries"][k] = manifest["chunks"]["retries"].get(k, 0) + v
         _finalise_footage(bundle, specs, enrolment, threshold, options, work, manifest)
