@@ -116,7 +116,7 @@ def replay(bundle_path: str | Path, out: str | Path, options: ReplayOptions | No
         say(f"note: the bundle's threshold is for matcher {bundle.matcher!r}; using {name}'s default {threshold}")
     matcher.check_threshold(threshold)
 
-    _prepare_folders(out, work, execution)
+    _prepare_folders(out, work, execution, bundle.root)
     inputs = hash_inputs(bundle, include_media=not matcher.imports_scores)
     numbers = options.numbers_params()
     numbers.update(matcher=name, threshold=threshold)
@@ -174,23 +174,34 @@ def replay(bundle_path: str | Path, out: str | Path, options: ReplayOptions | No
     manifest["complete"] = True
     write_manifest(work, manifest)
     shutil.rmtree(work / "chunks", ignore_errors=True)
-    _swap_into_place(work, out)
+    _swap_into_place(work, out, bundle.root)
     return ReplayResult(out, manifest)
 
 
 # -- folders ----------------------------------------------------------------------
 
-def _prepare_folders(out: Path, work: Path, execution: ExecOptions) -> None:
+def _prepare_folders(out: Path, work: Path, execution: ExecOptions, bundle_root: Path) -> None:
+    """Refuse what would lose data; clear an interrupted replay's work folder only when it is fr-eval's own."""
+    from .ownership import check_replaceable, kind_of, remove_own_folder
+
+    protect = [bundle_root]
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: exists and is not a folder", hint="choose another --out")
-    if out.is_dir() and any(out.iterdir()) and not execution.overwrite:
-        if (out / MANIFEST).is_file():
+    if out.is_dir() and any(out.iterdir()):
+        if execution.overwrite:
+            check_replaceable(out, "run", protect=protect)
+        elif (out / MANIFEST).is_file():
             raise InputError(f"{out}: already holds a replay run", hint="use --overwrite to replace it")
-        raise InputError(f"{out}: folder is not empty and is not a run", hint="choose an empty or new --out folder")
-    if work.exists():
-        if execution.overwrite and not execution.resume:
-            shutil.rmtree(work)
-        elif not execution.resume:
+        else:
+            raise InputError(f"{out}: folder is not empty and is not a run", hint="choose an empty or new --out folder")
+    if work.exists() or work.is_symlink():
+        if execution.resume:
+            if kind_of(work) != "run" or work.is_symlink():
+                raise InputError(f"{work}: is not an interrupted replay of fr-eval's",
+                                 hint="move it away, or choose another --out")
+        elif execution.overwrite:
+            remove_own_folder(work, "run", protect=protect)
+        else:
             raise InputError(f"{work}: an interrupted replay is there",
                              hint="finish it with --resume, or start again with --overwrite")
     elif execution.resume:
@@ -198,15 +209,10 @@ def _prepare_folders(out: Path, work: Path, execution: ExecOptions) -> None:
             raise InputError(f"{out}: the replay already finished; nothing to resume")
 
 
-def _swap_into_place(work: Path, out: Path) -> None:
-    if out.exists():
-        old = out.with_name(out.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(out, old)
-        os.replace(work, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(work, out)
+def _swap_into_place(work: Path, out: Path, bundle_root: Path) -> None:
+    from .ownership import replace_folder
+
+    replace_folder(work, out, "run", protect=[bundle_root])
 
 
 def _copy_metadata(bundle: Bundle, dest: Path) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shlex
 import time
+import uuid
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -93,8 +94,12 @@ def synthesize(spec: SynthSpec, *, out: str | Path, faces: str | Path | None = N
     """
     t_begin = time.perf_counter()
     out = Path(out)
-    if out.exists() and not overwrite:
-        raise InputError(f"{out}: already exists", hint="use --overwrite to replace it, or another --out")
+    if out.exists() or out.is_symlink():
+        if not overwrite:
+            raise InputError(f"{out}: already exists", hint="use --overwrite to replace it, or another --out")
+        from ..ownership import check_replaceable
+
+        check_replaceable(out, "synthetic")   # before the work: refuse at once what it could never replace
     faces_path, faces_key, faces_entry = _faces_ref(faces)
     label_path = _labels_ref(labels, faces_key, faces_path)
     source = load_face_source(faces_path, root=faces_root, labels=label_path)
@@ -107,11 +112,11 @@ def synthesize(spec: SynthSpec, *, out: str | Path, faces: str | Path | None = N
     renderer = Renderer(spec, passages, sprites)
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    work = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    work = out.with_name(f".{out.name}.fr-eval-work-{uuid.uuid4().hex[:12]}")
     import shutil
 
-    shutil.rmtree(work, ignore_errors=True)
-    (work / "footage").mkdir(parents=True)
+    work.mkdir()                         # a new, unique folder: the only one the clean-up below removes
+    (work / "footage").mkdir()
     rows: list[tuple] = []
     try:
         def frames():

@@ -132,15 +132,10 @@ def dataset_card(spec: SynthSpec, cast: Cast, truth: pd.DataFrame, recipe: dict[
 
 
 def place(work: Path, out: Path, overwrite: bool) -> None:
-    """Move the finished bundle into place; an existing bundle is only replaced when asked, and only at the end."""
-    if out.exists():
-        if not overwrite:
-            shutil.rmtree(work, ignore_errors=True)
-            raise InputError(f"{out}: already exists", hint="use --overwrite to replace it, or another --out")
-        old = out.with_name(f".{out.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        out.rename(old)
-        work.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        work.rename(out)
+    """Move the finished bundle into place; an existing bundle is only replaced when asked, only when it is a
+    synthetic bundle fr-eval made (nothing else in it), and only at the end."""
+    from ..ownership import replace_folder
+
+    if (out.exists() or out.is_symlink()) and not overwrite:
+        raise InputError(f"{out}: already exists", hint="use --overwrite to replace it, or another --out")
+    replace_folder(work, out, "synthetic")
