@@ -91,8 +91,8 @@ def cached_embeddings(matcher, images: list[str], quiet: bool, use_cache: bool, 
 
 def _embed_one(matcher, rel: str) -> tuple[np.ndarray, bool]:
     """(embedding, fell back to the central box) of one LFW image, through detect and embed."""
-    from fr_eval.footage import load_image
-    from fr_eval.matchers.base import Detection
+    from fr_eval.replay.footage import load_image
+    from fr_eval.replay.matchers.base import Detection
 
     img = load_image(LFW / "images_deepfunneled" / rel)
     dets = matcher.detect(img)
@@ -107,7 +107,7 @@ _PROC: dict = {}
 
 
 def _proc_init(name: str, options: dict) -> None:
-    from fr_eval.matchers.registry import load_matcher
+    from fr_eval.replay.matchers.registry import load_matcher
 
     _PROC["m"] = load_matcher(name, **options)
     _PROC["m"].set_threads(1)
@@ -177,7 +177,7 @@ def main() -> None:
     options = dict(o.split("=", 1) for o in args.matcher_option)
     if not (LFW / "pairs.txt").is_file():
         sys.exit(f"LFW is not at {LFW}: see ../shared/README.md")
-    from fr_eval.matchers.registry import load_matcher
+    from fr_eval.replay.matchers.registry import load_matcher
 
     pairs = read_pairs(LFW / "pairs.txt")
     if args.limit_pairs:

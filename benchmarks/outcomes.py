@@ -83,8 +83,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
 
-    from fr_eval.methods import compute_all
-    from fr_eval.outcomes import load_statistics, to_funnel
+    from fr_eval.counting.methods import compute_all
+    from fr_eval.counting.statistics import load_statistics, to_funnel
 
     tmp = Path(tempfile.mkdtemp(prefix="fr-eval-bench-"))
     try:

@@ -114,8 +114,8 @@ def parse_matcher(spec: str) -> tuple[str, dict[str, str]]:
 
 
 def fr_eval_replay(bundle: Path, matcher: str, options: dict[str, str], workers: int, chunk_s: float) -> dict:
-    from fr_eval.replay import ExecOptions, ReplayOptions, replay
-    from fr_eval.runstore import read_table
+    from fr_eval.replay.pipeline import ExecOptions, ReplayOptions, replay
+    from fr_eval.store.runs import read_table
 
     tag = "".join(f"-{k}{v}" for k, v in sorted(options.items()))
     out = OUT / f"run-{bundle.name}-{matcher}{tag}-{workers}"

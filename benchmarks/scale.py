@@ -10,7 +10,7 @@ checks that the three runs' tables are identical.
 ``score`` writes a synthetic run store of ``--candidates`` candidate scores as
 runs of 1 million each (a year of deployments; written once to
 benchmarks/out/, see benchmarks/scale_store.py) and scores a tenth, half and
-all of it with ``fr_eval.score.score_runs``, each in a fresh process, to show
+all of it with ``fr_eval.counting.score.score_runs``, each in a fresh process, to show
 that peak memory stays flat as the store grows.
 
 Figures go into docs/performance.md (copy the printed Markdown).
@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 def bench_replay(repeat: int, chunk_s: float) -> None:
 
-    from fr_eval.replay import ExecOptions, ReplayOptions, replay
-    from fr_eval.runstore import TABLES, read_table
+    from fr_eval.replay.pipeline import ExecOptions, ReplayOptions, replay
+    from fr_eval.store.runs import TABLES, read_table
     from replay import make_bundle  # benchmarks/replay.py
 
     bundle = make_bundle(360, repeat)
@@ -93,7 +93,7 @@ def bench_score(total: int, per_run: int = 1_000_000) -> None:
 
 
 def score_once(runs: list[str]) -> None:
-    from fr_eval.score import score_runs
+    from fr_eval.counting.score import score_runs
 
     t = time.perf_counter()
     result = score_runs(runs)

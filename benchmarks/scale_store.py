@@ -23,7 +23,7 @@ def make_run_store(folder: Path, n_runs: int, *, tracks: int = 20_000, top_k: in
     """Write ``n_runs`` run folders (reusing those already there) and return their paths."""
     from runfactory import make_run
 
-    from fr_eval.runstore import write_part
+    from fr_eval.store.runs import write_part
 
     folder.mkdir(parents=True, exist_ok=True)
     runs = []

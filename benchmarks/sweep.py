@@ -8,7 +8,7 @@ Builds a run's sweep data directly (no replay): 1 million passages (5% watchlist
 * ``fr-eval sweep core``: what `fr-eval sweep` computes after loading -- the DET curve over every distinct
   per-passage score (one sort + cumulative sums), and the counts of every method at the table's thresholds
   from the 10 million candidate scores (one sort each + binary search), every rate with its interval;
-* ``DET over all 10M candidate scores``: fr_eval.sweep.binary_curve on the candidate scores and their labels
+* ``DET over all 10M candidate scores``: fr_eval.thresholds.sweep.binary_curve on the candidate scores and their labels
   (mated or not), the like-for-like comparison with
 * ``sklearn det_curve``: sklearn.metrics.det_curve on the same 10 million scores and labels.
 
@@ -29,9 +29,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from fr_eval.counts import Funnel  # noqa: E402
-from fr_eval.methods import compute  # noqa: E402
-from fr_eval.sweep import SWEEP_METHODS, SweepData, binary_curve, det_table  # noqa: E402
+from fr_eval.counting.funnel import Funnel  # noqa: E402
+from fr_eval.counting.methods import compute  # noqa: E402
+from fr_eval.thresholds.sweep import SWEEP_METHODS, SweepData, binary_curve, det_table  # noqa: E402
 
 
 def build(n_candidates: int, seed: int = 0):

@@ -6,7 +6,7 @@
 Bundles come from datasets/synthetic/build/<name>, runs go to runs/suite/<name>
 (replayed only when missing; --fresh replays again).  Output: Markdown tables,
 per bundle and pooled by lighting, crowd and perceived gender, with
-Clopper-Pearson intervals and the group test of fr_eval.groups.
+Clopper-Pearson intervals and the group test of fr_eval.counting.groups.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from fr_eval.groups import breakdown  # noqa: E402
-from fr_eval.methods import compute  # noqa: E402
-from fr_eval.outcomes import load_statistics, pool_statistics  # noqa: E402
+from fr_eval.counting.groups import breakdown  # noqa: E402
+from fr_eval.counting.methods import compute  # noqa: E402
+from fr_eval.counting.statistics import load_statistics, pool_statistics  # noqa: E402
 
 NAMES = ("day-sparse", "night-sparse", "day-dense", "night-dense")
 FR = str(ROOT / ".venv" / "bin" / "fr-eval")

@@ -33,7 +33,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from fr_eval import __version__
-from fr_eval.runstore import write_manifest, write_part
+from fr_eval.store.runs import write_manifest, write_part
 from fr_eval.signature import run_signature
 
 START = dt.datetime(2020, 2, 27, 10, 0, tzinfo=dt.timezone.utc)

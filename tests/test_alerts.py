@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fr_eval.alerts import alerts_at, score_tracks
+from fr_eval.replay.scoring import alerts_at, score_tracks
 
 SUBJECTS = ["s1", "s2", "s3", "s4"]
 START = dt.datetime(2020, 2, 27, 11, 0, tzinfo=dt.timezone.utc)

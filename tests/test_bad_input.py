@@ -161,7 +161,7 @@ def test_truncated_video_keeps_what_decodes(bundle, tmp_path, capsys, examples_d
     summary = json.loads(capsys.readouterr().out)["summary"]
     assert 5 <= summary["frames"] < 30  # about half of 5 s at 5 fps
     assert summary["decode_problems"] == 1
-    from fr_eval.runstore import read_manifest
+    from fr_eval.store.runs import read_manifest
 
     problem = read_manifest(run)["decode_problems"][0]
     assert problem["footage"] == "footage/cut.mkv" and 0 < problem["broke_at_s"] < 5

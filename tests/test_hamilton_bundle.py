@@ -249,7 +249,7 @@ def test_adjudication_is_keyed_to_a_miranda_passage(truth):
 # -- the project's loader ------------------------------------------------------------------
 
 def test_load_bundle_validates():
-    from fr_eval.bundle import load_bundle
+    from fr_eval.inputs.bundle import load_bundle
 
     b = load_bundle(BUNDLE)
     assert b.id == "hamilton-2016" and b.threshold == 0.5 and b.matcher == "dlib"

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fr_eval.footage import load_image
-from fr_eval.matchers.registry import load_matcher
+from fr_eval.replay.footage import load_image
+from fr_eval.replay.matchers.registry import load_matcher
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 

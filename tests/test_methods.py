@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import binomtest
 
-from fr_eval.counts import Funnel
+from fr_eval.counting.funnel import Funnel
 from fr_eval.errors import InputError
-from fr_eval.methods import METHODS, Unavailable, compute, compute_all, markdown_table, parse_reported
-from fr_eval.rates import Rate
+from fr_eval.counting.methods import METHODS, Unavailable, compute, compute_all, markdown_table, parse_reported
+from fr_eval.counting.rates import Rate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -157,7 +157,7 @@ def funnels(draw):
 @settings(max_examples=200, deadline=None)
 @given(funnels())
 def test_numerators_never_exceed_denominators(f):
-    from fr_eval.counts import check_funnel
+    from fr_eval.counting.funnel import check_funnel
 
     check_funnel(f)
     for r in compute_all(f):
@@ -175,12 +175,12 @@ def test_docs_quote_every_definition_verbatim():
     doc = (ROOT / "docs" / "methods.md").read_text()
     for m in METHODS.values():
         assert m.definition in doc, f"docs/methods.md does not quote the definition of {m.id}"
-    assert markdown_table() in doc, "regenerate the table: python -m fr_eval.methods --markdown"
+    assert markdown_table() in doc, "regenerate the table: python -m fr_eval.counting.methods --markdown"
 
 
 def test_shared_bootstrap_equals_intervals_cluster_bootstrap():
-    from fr_eval.intervals import cluster_bootstrap
-    from fr_eval.methods import cluster_intervals
+    from fr_eval.counting.intervals import cluster_bootstrap
+    from fr_eval.counting.methods import cluster_intervals
 
     clusters = [Funnel(alerts=a, verified_correct=c, verified_incorrect=i)
                 for a, c, i in [(10, 3, 2), (4, 0, 4), (7, 7, 0), (12, 2, 5), (1, 0, 0), (9, 4, 1)]]
@@ -203,7 +203,7 @@ def test_false_alert_rate_with_truth_counts_only_non_watchlist_faces():
 def test_false_alert_rate_is_a_rate_with_a_poisson_interval():
     from scipy import stats as sps
 
-    from fr_eval.counts import Funnel
+    from fr_eval.counting.funnel import Funnel
 
     r = compute("false_alert_rate", Funnel(false_alerts=12, faces_processed=5))
     assert (r.numerator, r.denominator, r.ci_method) == (12, 5, "poisson")

@@ -62,8 +62,8 @@ def point_at(sweep: dict, threshold: float) -> dict:
 # -- 1. per-camera precision: one breakdown for sweep --by, gate and the report -----------------------
 
 def test_1_per_camera_precision_is_the_same_in_the_breakdown_and_the_report(tmp_path):
-    from fr_eval.groups import breakdown
-    from fr_eval.outcomes import load_statistics
+    from fr_eval.counting.groups import breakdown
+    from fr_eval.counting.statistics import load_statistics
     from fr_eval.report.model import build_model
 
     run = make_run(tmp_path / "run", passages=[
@@ -225,8 +225,8 @@ def test_7_one_counts_signature_spelling_and_no_zero_interval_for_a_tiny_rate(tm
 # -- 8. the claims check is monotone -----------------------------------------------------------------------
 
 def test_8_claims_status_is_monotone_in_the_distance_from_the_claim():
-    from fr_eval.counts import Claim, Funnel
-    from fr_eval.reconcile import check_claim
+    from fr_eval.counting.funnel import Claim, Funnel
+    from fr_eval.counting.reconcile import check_claim
 
     claim = Claim(id="met", method="false_alert_rate", reported="1 in 1,000")
     order = {"reproduced": 0, "rounding_inconsistent": 1, "contradicted": 2}
@@ -251,7 +251,7 @@ def test_8_a_counts_file_without_alerts_does_not_say_zero_alerts(tmp_path, capsy
 
 @pytest.mark.slow
 def test_9_chunk_size_and_workers_change_nothing_in_the_run(tmp_path, capsys):
-    from fr_eval.runstore import read_table
+    from fr_eval.store.runs import read_table
 
     bundle = ROOT / "datasets" / "hamilton"
     runs = {}

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from fr_eval.errors import InputError
-from fr_eval.outcomes import RunStatistics, check_truth, link_tracks, load_statistics, to_funnel
+from fr_eval.counting.statistics import RunStatistics, check_truth, link_tracks, load_statistics, to_funnel
 from runfactory import make_run, track
 
 PASSAGES = [
@@ -207,7 +207,7 @@ def test_from_frames_without_truth_keeps_alert_counts():
 
 
 def test_at_threshold_recounts_from_candidates(scenario):
-    from fr_eval.outcomes import at_threshold
+    from fr_eval.counting.statistics import at_threshold
 
     stats = load_statistics(scenario)
     same = at_threshold(stats, 0.5)

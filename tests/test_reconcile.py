@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fr_eval.counts import Claim, Funnel, load_counts
-from fr_eval.reconcile import (check_claim, expected_precision, implied_prevalence, reconcile,
+from fr_eval.counting.funnel import Claim, Funnel, load_counts
+from fr_eval.counting.reconcile import (check_claim, expected_precision, implied_prevalence, reconcile,
                                scaled_false_alert_rate, waterfall, waterfall_closes)
 from runfactory import make_run
 from test_outcomes import ADJUDICATION, PASSAGES, TRACKS, WATCHLIST
@@ -58,7 +58,7 @@ def adjudicated(draw):
 @settings(max_examples=300, deadline=None)
 @given(adjudicated())
 def test_waterfall_always_closes(f):
-    from fr_eval.counts import check_funnel
+    from fr_eval.counting.funnel import check_funnel
 
     check_funnel(f)
     stages = waterfall(f)

@@ -10,8 +10,8 @@ import pytest
 
 from bundlefactory import copy_photo, face_crop, walking_frames, write_bundle
 from fr_eval.errors import InputError
-from fr_eval.replay import ExecOptions, ReplayOptions, replay
-from fr_eval.runstore import TABLES, read_manifest, read_table
+from fr_eval.replay.pipeline import ExecOptions, ReplayOptions, replay
+from fr_eval.store.runs import TABLES, read_manifest, read_table
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -83,7 +83,7 @@ def test_chunked_runs_identical_for_one_and_two_workers(walk_bundle, tmp_path):
 
 
 def test_resume_after_interruption_loses_nothing(walk_bundle, tmp_path, monkeypatch):
-    import fr_eval.executors as ex
+    import fr_eval.replay.executors as ex
 
     bundle, _ = walk_bundle
     reference = _replay(bundle, tmp_path / "ref", chunk_s=0.8, overlap_s=0.6)
@@ -115,7 +115,7 @@ def test_resume_after_interruption_loses_nothing(walk_bundle, tmp_path, monkeypa
 
 
 def test_resume_refuses_other_parameters(walk_bundle, tmp_path, monkeypatch):
-    import fr_eval.executors as ex
+    import fr_eval.replay.executors as ex
 
     bundle, _ = walk_bundle
     monkeypatch.setattr(ex, "process_chunk", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))

@@ -13,8 +13,8 @@ import pytest
 
 from bundlefactory import copy_photo, face_crop, walking_frames, write_bundle
 from fr_eval.cli import main
-from fr_eval.replay import ExecOptions, ReplayOptions, replay
-from fr_eval.runstore import read_manifest, read_table
+from fr_eval.replay.pipeline import ExecOptions, ReplayOptions, replay
+from fr_eval.store.runs import read_manifest, read_table
 from test_report import SECTIONS, _best_match, _embedded_images, flat, fonts_of, pdf_text
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from bundlefactory import copy_photo, face_crop, walking_frames, write_bundle
-from fr_eval.replay import ExecOptions, ReplayOptions, replay
-from fr_eval.runstore import TABLES, read_manifest, read_table
+from fr_eval.replay.pipeline import ExecOptions, ReplayOptions, replay
+from fr_eval.store.runs import TABLES, read_manifest, read_table
 
 pytestmark = pytest.mark.timeout(600)
 OPTS = dict(chunk_s=2.0, overlap_s=1.0)
@@ -88,7 +88,7 @@ def _children(pid: int) -> list[int]:
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find worker processes")
 def test_killed_worker_loses_only_its_chunk(long_walk, reference, tmp_path):
     out = tmp_path / "run"
-    code = ("import sys; from fr_eval.replay import *; "
+    code = ("import sys; from fr_eval.replay.pipeline import *; "
             f"replay({str(long_walk)!r}, {str(out)!r}, ReplayOptions(chunk_s={OPTS['chunk_s']}, "
             f"overlap_s={OPTS['overlap_s']}), ExecOptions(workers=2, progress=False))")
     proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)

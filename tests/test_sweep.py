@@ -10,9 +10,9 @@ from sklearn.metrics import det_curve
 
 from fr_eval.cli import main
 from fr_eval.errors import InputError
-from fr_eval.methods import compute
-from fr_eval.outcomes import at_threshold, load_statistics, to_funnel
-from fr_eval.sweep import SweepData, binary_curve, count_at_or_above, det_table, sweep, threshold_for_target
+from fr_eval.counting.methods import compute
+from fr_eval.counting.statistics import at_threshold, load_statistics, to_funnel
+from fr_eval.thresholds.sweep import SweepData, binary_curve, count_at_or_above, det_table, sweep, threshold_for_target
 from thresholdruns import scored_run
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fr_eval.bundle import load_bundle
+from fr_eval.inputs.bundle import load_bundle
 from fr_eval.errors import InputError
 from fr_eval.synth import SynthSpec, load_recipe, synthesize, synthesize_recipe
 from cliutil import run_cli
@@ -70,7 +70,7 @@ def test_every_truth_box_holds_the_rendered_face(mit_bundle):
     """Decode the footage; the detector's faces and the truth boxes must agree both ways."""
     import av
 
-    from fr_eval.matchers.dlib_matcher import DlibMatcher
+    from fr_eval.replay.matchers.dlib_matcher import DlibMatcher
 
     b = load_bundle(mit_bundle)
     boxes = b.truth_boxes
@@ -229,7 +229,7 @@ def test_operator_simulation_completes_the_funnel(tmp_path, capsys):
     assert code == 0, err
     code, out, err = run_cli(["synth", "--operator", str(run)], capsys)
     assert code == 0, err
-    from fr_eval.outcomes import load_statistics
+    from fr_eval.counting.statistics import load_statistics
 
     stats = load_statistics(run)
     assert stats.has_adjudication and len(stats.alerts)

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from fr_eval.compare import compare, mcnemar
+from fr_eval.thresholds.compare import compare, mcnemar
 from fr_eval.errors import InputError
-from fr_eval.gate import judge, load_policy
-from fr_eval.groups import breakdown, difference_test
-from fr_eval.methods import compute
-from fr_eval.outcomes import load_statistics, subset, to_funnel
-from fr_eval.rates import Rate
+from fr_eval.thresholds.gate import judge, load_policy
+from fr_eval.counting.groups import breakdown, difference_test
+from fr_eval.counting.methods import compute
+from fr_eval.counting.statistics import load_statistics, subset, to_funnel
+from fr_eval.counting.rates import Rate
 from thresholdruns import scored_run
 from cliutil import run_cli
 
@@ -65,7 +65,7 @@ def test_more_than_two_groups_use_chi_square_or_permutation():
 
 
 def test_ratio_and_bound():
-    from fr_eval.groups import Breakdown
+    from fr_eval.counting.groups import Breakdown
 
     b = Breakdown("fpir", "gender", {"F": Rate.of("fpir", 20, 100, "passage"),
                                      "M": Rate.of("fpir", 10, 100, "passage")}, None)

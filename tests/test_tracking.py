@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fr_eval.matchers.base import Detection
-from fr_eval.tracking import FaceObs, Tracker, TrackerParams, crop_face, face_quality, iou
+from fr_eval.replay.matchers.base import Detection
+from fr_eval.replay.tracking import FaceObs, Tracker, TrackerParams, crop_face, face_quality, iou
 
 FPS = 5.0
 

@@ -15,8 +15,8 @@ import sys
 
 import click
 
-from .. import __version__
-from ..errors import FrEvalError
+from fr_eval import __version__
+from fr_eval.errors import FrEvalError
 
 # name -> (module, attribute, one-line help).  Add a command by adding a line.
 COMMANDS: dict[str, tuple[str, str, str]] = {

@@ -1,4 +1,4 @@
-"""``fr-eval score`` and ``fr-eval reconcile``: thin wrappers over fr_eval.score and fr_eval.reconcile."""
+"""``fr-eval score`` and ``fr-eval reconcile``: thin wrappers over fr_eval.counting.score and fr_eval.counting.reconcile."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .options import json_option, quiet_option, show_progress
+from fr_eval.cli.options import json_option, quiet_option, show_progress
 
 ci_option = click.option("--ci", "ci", type=click.Choice(["clopper-pearson", "wilson", "bootstrap"]),
                          default="clopper-pearson", show_default=True,
@@ -32,8 +32,8 @@ def score(runs, plants_only, ci, cluster_by, seed, as_json, quiet):
     With several runs: every method per deployment, then overall on the summed
     counts with a cluster bootstrap by deployment.
     """
-    from ..render_text import scores_text
-    from ..score import score_runs
+    from fr_eval.report.text import scores_text
+    from fr_eval.counting.score import score_runs
 
     result = score_runs(runs, plants_only=plants_only, ci=ci, cluster_by=cluster_by, seed=seed,
                         progress=show_progress(quiet) and len(runs) > 1)
@@ -57,8 +57,8 @@ def reconcile(source, plants_only, ci, cluster_by, seed, as_json):
     others), the alert waterfall, the base-rate explanation, the check of the
     claims in a counts file, and why the numbers differ.
     """
-    from ..reconcile import reconcile as run_reconcile
-    from ..render_text import reconciliation_text
+    from fr_eval.counting.reconcile import reconcile as run_reconcile
+    from fr_eval.report.text import reconciliation_text
 
     rec = run_reconcile(source, ci=ci, plants_only=plants_only, cluster_by=cluster_by, seed=seed)
     if as_json:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from .options import json_option, quiet_option, show_progress
+from fr_eval.cli.options import json_option, quiet_option, show_progress
 
 
 def _matcher_options(pairs: tuple[str, ...]) -> dict:
-    from ..errors import InputError
+    from fr_eval.errors import InputError
 
     out = {}
     for pair in pairs:
@@ -55,8 +55,8 @@ def replay(bundle, out, matcher, matcher_opts, scores, fps, threshold, top_k, fa
     best faces of each track, scores them against the watchlist and raises one
     alert per track and subject whose similarity reaches the threshold.
     """
-    from ..replay import ExecOptions, ReplayOptions, replay as run_replay
-    from ..tracking import TrackerParams
+    from fr_eval.replay.pipeline import ExecOptions, ReplayOptions, replay as run_replay
+    from fr_eval.replay.tracking import TrackerParams
 
     opts = _matcher_options(matcher_opts)
     if scores is not None:
@@ -77,7 +77,7 @@ def replay(bundle, out, matcher, matcher_opts, scores, fps, threshold, top_k, fa
 
 
 def format_summary(run: Path, manifest: dict) -> str:
-    from ..runstore import read_table
+    from fr_eval.store.runs import read_table
 
     s = manifest["summary"]
     lines = [f"replayed {manifest['bundle']['id']} -> {run}",
@@ -109,8 +109,8 @@ def format_summary(run: Path, manifest: dict) -> str:
 @click.option("--enrol", "check_enrol", is_flag=True, help="Also enrol the watchlist with the bundle's matcher.")
 def validate(bundle, check_enrol):
     """Check a deployment BUNDLE (files, columns, types, paths) without replaying it."""
-    from ..bundle import load_bundle
-    from ..footage import probe
+    from fr_eval.inputs.bundle import load_bundle
+    from fr_eval.replay.footage import probe
 
     b = load_bundle(bundle)
     total = 0.0
@@ -118,8 +118,8 @@ def validate(bundle, check_enrol):
         info = probe(f.path, f.fps)
         total += info.duration_s if math.isfinite(info.duration_s) else 0
     if check_enrol:
-        from ..enrolment import enrol
-        from ..matchers.registry import load_matcher
+        from fr_eval.replay.enrolment import enrol
+        from fr_eval.replay.matchers.registry import load_matcher
 
         enrol(b, load_matcher(b.matcher))
     n_truth = 0 if b.truth is None else len(b.truth)
@@ -132,7 +132,7 @@ def validate(bundle, check_enrol):
 @json_option
 def matchers(as_json):
     """List installed face matchers (entry-point group fr_eval.matchers)."""
-    from ..matchers.registry import available_matchers
+    from fr_eval.replay.matchers.registry import available_matchers
 
     rows = available_matchers()
     if as_json:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .options import quiet_option
+from fr_eval.cli.options import quiet_option
 
 
 @click.command()
@@ -28,7 +28,7 @@ def report(source, out, fmt, no_redact, quiet):
     sweep, alerts per hour); conditions and groups; alert gallery (bystanders
     blurred); method and provenance.
     """
-    from ..report import write_report
+    from fr_eval.report import write_report
 
     args = ["fr-eval", "report", str(source), "-o", str(out)]
     if fmt:

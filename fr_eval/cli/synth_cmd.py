@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import json_option, quiet_option, show_progress
+from fr_eval.cli.options import json_option, quiet_option, show_progress
 
 
 @click.command()
@@ -65,14 +65,14 @@ def synth(faces, out, labels, faces_root, lighting, crowd, duration, width, heig
     """
     import json
 
-    from ..errors import InputError
+    from fr_eval.errors import InputError
 
     modes = [m for m, on in (("--recipe", recipe), ("--suite", suite), ("--operator", operator_run)) if on]
     if len(modes) > 1:
         raise InputError(f"{' and '.join(modes)} cannot be combined", hint="run them one at a time")
     progress = show_progress(quiet)
     if operator_run:
-        from ..synth.operator import OperatorModel, simulate_operator
+        from fr_eval.synth.operator import OperatorModel, simulate_operator
 
         rows = simulate_operator(operator_run, OperatorModel(seed=operator_seed), overwrite=overwrite)
         sizes = rows.groupby(["operator_decision", "engagement", "verification"]).size()
@@ -85,7 +85,7 @@ def synth(faces, out, labels, faces_root, lighting, crowd, duration, width, heig
                 click.echo(f"  {v:5d}  {k}")
         return
     if suite:
-        from ..synth import build_suite
+        from fr_eval.synth import build_suite
 
         results = build_suite(suite, out_root, faces=faces, only=list(only) or None, progress=progress)
         _report([(name, r, d) for name, r, d in results], as_json)
@@ -93,12 +93,12 @@ def synth(faces, out, labels, faces_root, lighting, crowd, duration, width, heig
     if out is None:
         raise InputError("--out is missing", hint="give the bundle folder to write, e.g. --out build/day-sparse")
     if recipe:
-        from ..synth import synthesize_recipe
+        from fr_eval.synth import synthesize_recipe
 
         result, differ = synthesize_recipe(recipe, out=out, faces=faces, overwrite=overwrite, progress=progress)
         _report([(out.name, result, differ)], as_json)
         return
-    from ..synth import SynthSpec, synthesize
+    from fr_eval.synth import SynthSpec, synthesize
 
     spec = SynthSpec(lighting=lighting, crowd=crowd, duration=duration, width=width, height=height, fps=fps,
                      watchlist_size=watchlist_size, plants=plants, passes=passes, crowd_rate=crowd_rate, seed=seed,

@@ -9,19 +9,19 @@ from pathlib import Path
 
 import click
 
-from .count_cmds import ci_option, plants_option
-from .options import json_option
+from fr_eval.cli.count_cmds import ci_option, plants_option
+from fr_eval.cli.options import json_option
 
 
 def _load(run, plants_only=False):
-    from ..outcomes import load_statistics
+    from fr_eval.counting.statistics import load_statistics
 
     return load_statistics(run, plants_only=plants_only)
 
 
 def _rate(r) -> str:
-    from ..rates import Rate
-    from ..render_text import pct
+    from fr_eval.counting.rates import Rate
+    from fr_eval.report.text import pct
 
     if not isinstance(r, Rate):
         return "-"
@@ -64,9 +64,9 @@ def _clean(obj):
 @json_option
 def sweep(run, n_thresholds, at, target_fpir, target_tpir, on, by, csv_path, plot, plants_only, ci, as_json):
     """Every counting method of RUN as a function of threshold, from stored scores (no re-replay)."""
-    from ..atomic import write_text
-    from ..groups import breakdown
-    from ..sweep import sweep as run_sweep, threshold_for_target
+    from fr_eval.store.atomic import write_text
+    from fr_eval.counting.groups import breakdown
+    from fr_eval.thresholds.sweep import sweep as run_sweep, threshold_for_target
 
     stats = _load(run, plants_only)
     result = run_sweep(stats, list(at) if at else n_thresholds, ci=ci)
@@ -79,7 +79,7 @@ def sweep(run, n_thresholds, at, target_fpir, target_tpir, on, by, csv_path, plo
     if csv_path:
         write_text(csv_path, result.table().to_csv(index=False))
     if plot:
-        from ..figures import det_figure
+        from fr_eval.report.det_figure import det_figure
 
         det_figure(result, plot)
     if as_json:
@@ -88,7 +88,7 @@ def sweep(run, n_thresholds, at, target_fpir, target_tpir, on, by, csv_path, plo
         out["groups"] = [g.to_dict() for g in groups]
         click.echo(_dumps(out))
         return
-    from ..render_text import table
+    from fr_eval.report.text import table
 
     rows = []
     for p in result.points:
@@ -127,8 +127,8 @@ def sweep(run, n_thresholds, at, target_fpir, target_tpir, on, by, csv_path, plo
 @json_option
 def compare(run_a, run_b, allow_different_footage, ci, as_json):
     """Compare two runs on the same footage: methods side by side and paired McNemar tests."""
-    from ..compare import compare as run_compare
-    from ..render_text import table
+    from fr_eval.thresholds.compare import compare as run_compare
+    from fr_eval.report.text import table
 
     result = run_compare(_load(run_a), _load(run_b), allow_different_footage=allow_different_footage, ci=ci)
     if as_json:
@@ -161,7 +161,7 @@ def compare(run_a, run_b, allow_different_footage, ci, as_json):
 @json_option
 def gate(run, policy, junit, ci, as_json):
     """Pass or fail RUN against a POLICY of rules: exit 0 when every rule passes, 1 when one fails."""
-    from ..gate import judge, load_policy, summary, write_junit
+    from fr_eval.thresholds.gate import judge, load_policy, summary, write_junit
 
     pol = load_policy(policy)
     stats = _load(run)

@@ -38,8 +38,8 @@ def write_report(source: str | Path, out: str | Path, *, fmt: str | None = None,
     Path
         ``out``.
     """
-    from ..errors import InputError
-    from .model import build_model
+    from fr_eval.errors import InputError
+    from fr_eval.report.model import build_model
 
     out = Path(out)
     if fmt is None:
@@ -55,11 +55,11 @@ def write_report(source: str | Path, out: str | Path, *, fmt: str | None = None,
         command = " ".join(shlex.quote(a) for a in args)
     model = build_model(source, redact=redact, command=command)
     if fmt == "pdf":
-        from .pdf import render_pdf
+        from fr_eval.report.pdf import render_pdf
 
         render_pdf(model, out)
     else:
-        from .html import render_html
+        from fr_eval.report.html import render_html
 
         render_html(model, out)
     return out

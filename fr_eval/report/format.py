@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-from ..methods import Unavailable
-from ..rates import Rate
-from ..render_text import pct
+from fr_eval.counting.methods import Unavailable
+from fr_eval.counting.rates import Rate
+from fr_eval.report.text import pct
 
 
 def fraction(r: Rate | Unavailable | None) -> str:

@@ -78,7 +78,7 @@ def frames_at(path: Path, times: list[float], *, fps: float | None = None) -> di
     For a video: the first frame whose timestamp is at or after ``t`` (less a quarter frame of jitter).
     For a frame folder: frame ``round(t * fps)``.  Times past the end are left out.
     """
-    from ..footage import frame_files, load_image
+    from fr_eval.replay.footage import frame_files, load_image
 
     out: dict[float, np.ndarray] = {}
     if path.is_dir():
@@ -112,7 +112,7 @@ def frames_at(path: Path, times: list[float], *, fps: float | None = None) -> di
 
 def gallery_items(run: Path, stats, *, redact: bool = True, decode: bool = True) -> tuple[list, list[str]]:
     """One :class:`~fr_eval.report.model.GalleryItem` per alert (highest similarity first), and notes."""
-    from .model import GalleryItem
+    from fr_eval.report.model import GalleryItem
 
     notes: list[str] = []
     a = stats.alerts
@@ -171,7 +171,7 @@ def _isna(x: Any) -> bool:
 
 
 def _decode_crops(order, tracks, manifest, roots, notes) -> dict[str, np.ndarray]:
-    from ..footage import footage_digest
+    from fr_eval.replay.footage import footage_digest
 
     footage = manifest.get("footage", [])
     files = manifest.get("inputs", {}).get("files", {})
@@ -230,7 +230,7 @@ def _decode_crops(order, tracks, manifest, roots, notes) -> dict[str, np.ndarray
 
 
 def _watchlist_images(stats, roots, subjects, notes) -> dict[str, bytes]:
-    from ..footage import load_image
+    from fr_eval.replay.footage import load_image
 
     out: dict[str, bytes] = {}
     b = stats.bundle

@@ -11,11 +11,11 @@ import base64
 from html import escape
 from pathlib import Path
 
-from .. import __version__
-from ..atomic import write_text
-from . import figures
-from .format import cell, fraction, interval, number, one_in, stage_share
-from .model import SECTIONS, ReportModel
+from fr_eval import __version__
+from fr_eval.store.atomic import write_text
+from fr_eval.report import figures
+from fr_eval.report.format import cell, fraction, interval, number, one_in, stage_share
+from fr_eval.report.model import SECTIONS, ReportModel
 
 CSS = """
 body{font-family:"DejaVu Sans",Verdana,sans-serif;font-size:14px;line-height:1.45;max-width:62em;margin:2em auto;
@@ -180,7 +180,7 @@ def _gallery(model: ReportModel) -> str:
 
 def _method(model: ReportModel) -> str:
     out = ["<h3>Counting methods</h3>", "<p><small>Quoted from fr-eval's method registry "
-           "(fr_eval/methods.py).</small></p>"]
+           "(fr_eval/counting/methods.py).</small></p>"]
     for m in model.methods:
         out.append(f"<p><b>{escape(m.label)}</b> (<code>{escape(m.id)}</code>, per {escape(m.unit)}). "
                    f"{escape(m.definition)} <i>Numerator:</i> {escape(m.numerator)}. <i>Denominator:</i> "

@@ -1,11 +1,11 @@
 """Everything the report shows, gathered once into plain data: the one place the report gets numbers.
 
 :func:`build_model` reads a run folder or a counts file and asks the counting
-modules for every figure: :func:`fr_eval.reconcile.reconcile` (every method,
+modules for every figure: :func:`fr_eval.counting.reconcile.reconcile` (every method,
 the waterfall, the base rate, the claims, the explanation),
-:func:`fr_eval.outcomes.at_threshold` (the sweep), :func:`fr_eval.outcomes.subset`
-(groups) and :data:`fr_eval.methods.METHODS` (definitions, sources).  The
-result, a :class:`ReportModel`, holds :class:`~fr_eval.rates.Rate` objects and
+:func:`fr_eval.counting.statistics.at_threshold` (the sweep), :func:`fr_eval.counting.statistics.subset`
+(groups) and :data:`fr_eval.counting.methods.METHODS` (definitions, sources).  The
+result, a :class:`ReportModel`, holds :class:`~fr_eval.counting.rates.Rate` objects and
 strings; the PDF and HTML renderers only lay it out.
 
 A section the input cannot support (a counts file has no footage, so no DET
@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..counts import COUNT_KEYS, Funnel
-from ..errors import InputError
-from ..matchers.base import sha256_file
-from ..methods import METHODS, Unavailable, compute
-from ..rates import Rate
+from fr_eval import __version__
+from fr_eval.counting.funnel import COUNT_KEYS, Funnel
+from fr_eval.errors import InputError
+from fr_eval.replay.matchers.base import sha256_file
+from fr_eval.counting.methods import METHODS, Unavailable, compute
+from fr_eval.counting.rates import Rate
 
 SECTIONS = ("Summary", "Reconciliation", "Thresholds", "Conditions and groups", "Alert gallery",
             "Method and provenance")
@@ -116,7 +116,7 @@ class ReportModel:
     threshold: float | None
     headlines: list[Headline]
     signature: str
-    reconciliation: Any            # fr_eval.reconcile.Reconciliation
+    reconciliation: Any            # fr_eval.counting.reconcile.Reconciliation
     footage_hours: float | None
     sweep: list[SweepRow] = field(default_factory=list)
     sweep_note: str = ""
@@ -134,7 +134,7 @@ class ReportModel:
     #: the funnel of counts every method divided: (key, count, meaning), given or derived
     counts: list[tuple[str, str, str]] = field(default_factory=list)
     sources: list[dict[str, str]] = field(default_factory=list)
-    #: watchlist label -> [(prevalence, expected precision)], from fr_eval.reconcile's base-rate functions
+    #: watchlist label -> [(prevalence, expected precision)], from fr_eval.counting.reconcile's base-rate functions
     base_rate_curves: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     #: section title -> one line saying what this input cannot show there
     unsupported: dict[str, list[str]] = field(default_factory=dict)
@@ -161,7 +161,7 @@ def build_model(source: str | Path, *, redact: bool = True, command: str | None 
     InputError
         When ``source`` is neither a complete run folder nor a valid counts file.
     """
-    from ..reconcile import load_source, reconcile
+    from fr_eval.counting.reconcile import load_source, reconcile
 
     path = Path(source)
     if not path.exists():
@@ -190,10 +190,10 @@ def build_model(source: str | Path, *, redact: bool = True, command: str | None 
 
 def base_rate_curves(br, n: int = 80) -> dict[str, list[tuple[float, float]]]:
     """Expected precision over prevalences 1e-6..0.1 for each watchlist size of the base-rate grid
-    (:func:`fr_eval.reconcile.expected_precision`, :func:`~fr_eval.reconcile.scaled_false_alert_rate`)."""
+    (:func:`fr_eval.counting.reconcile.expected_precision`, :func:`~fr_eval.counting.reconcile.scaled_false_alert_rate`)."""
     import numpy as np
 
-    from ..reconcile import WATCHLIST_FACTORS, expected_precision, scaled_false_alert_rate
+    from fr_eval.counting.reconcile import WATCHLIST_FACTORS, expected_precision, scaled_false_alert_rate
 
     if br is None:
         return {}
@@ -212,7 +212,7 @@ def base_rate_curves(br, n: int = 80) -> dict[str, list[tuple[float, float]]]:
 
 
 def _headlines(rec, manifest: dict | None) -> list[Headline]:
-    from ..signature import method_signature
+    from fr_eval.signature import method_signature
 
     out = []
     for r in rec.methods:
@@ -231,7 +231,7 @@ def _headlines(rec, manifest: dict | None) -> list[Headline]:
 def plain_line(r: Rate) -> str:
     """The rate in words, from the registry's numerator and denominator phrases.
 
-    >>> from fr_eval.counts import Funnel
+    >>> from fr_eval.counting.funnel import Funnel
     >>> plain_line(compute("verified_precision", Funnel(alerts=42, verified_correct=8)))
     'Of 42 alerts, 8 were confirmed correct after a stop.'
     """
@@ -312,7 +312,7 @@ def _run_model(path: Path, stats, rec, generated: str, *, redact: bool, gallery:
                         sources=list(getattr(bundle, "sources", []) or []))
     _thresholds(model, stats)
     _groups(model, stats)
-    from .gallery import gallery_items
+    from fr_eval.report.gallery import gallery_items
 
     model.gallery, model.gallery_notes = gallery_items(path, stats, redact=redact, decode=gallery)
     _provenance(model, path, manifest, rec)
@@ -324,8 +324,8 @@ def _run_model(path: Path, stats, rec, generated: str, *, redact: bool, gallery:
 def _thresholds(model: ReportModel, stats) -> None:
     import numpy as np
 
-    from ..outcomes import at_threshold, to_funnel
-    from ..sweep import SweepData
+    from fr_eval.counting.statistics import at_threshold, to_funnel
+    from fr_eval.thresholds.sweep import SweepData
 
     c = stats.candidates
     if not len(c):
@@ -397,7 +397,7 @@ def _thresholds(model: ReportModel, stats) -> None:
 # -- groups ------------------------------------------------------------------------------------
 
 def _groups(model: ReportModel, stats) -> None:
-    from ..outcomes import subset, to_funnel
+    from fr_eval.counting.statistics import subset, to_funnel
 
     S = "Conditions and groups"
     p = stats.passages
@@ -460,9 +460,9 @@ def _warnings(rates: dict[str, Rate | Unavailable]) -> list[str]:
 
 def _flag_differences(rows: list[GroupRow]) -> None:
     """Flag the groups of one dimension whose rates differ significantly, with the test of
-    :func:`fr_eval.groups.difference_test` (Fisher's exact for two groups, chi-square or permutation for more;
+    :func:`fr_eval.counting.groups.difference_test` (Fisher's exact for two groups, chi-square or permutation for more;
     the same test `fr-eval sweep --by` and `fr-eval gate` use)."""
-    from ..groups import difference_test
+    from fr_eval.counting.groups import difference_test
 
     for mid in GROUP_METHODS:
         rates = {g.group: g.rates[mid] for g in rows}
@@ -499,7 +499,7 @@ def _provenance(model: ReportModel, path: Path, manifest: dict, rec) -> None:
         if name.startswith("watchlist") or name == "watchlist.csv":
             kind = "watchlist"
         model.input_hashes.append((f"{kind}: {name}", digest))
-    from ..signature import footage_hash, inputs_hash
+    from fr_eval.signature import footage_hash, inputs_hash
 
     model.input_hashes.append(("all footage (combined)", footage_hash(manifest)))
     model.input_hashes.append(("all inputs (combined)", inputs_hash(manifest)))

@@ -25,11 +25,11 @@ from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, Image, Ke
                                 PageTemplate, Paragraph, Spacer, Table, TableStyle)
 from reportlab.platypus.tableofcontents import TableOfContents
 
-from .. import __version__
-from ..atomic import atomic_path
-from . import figures
-from .format import cell, fraction, interval, number, one_in, stage_share
-from .model import SECTIONS, ReportModel
+from fr_eval import __version__
+from fr_eval.store.atomic import atomic_path
+from fr_eval.report import figures
+from fr_eval.report.format import cell, fraction, interval, number, one_in, stage_share
+from fr_eval.report.model import SECTIONS, ReportModel
 
 FONT, BOLD, ITALIC, MONO = "FrEvalSans", "FrEvalSans-Bold", "FrEvalSans-Oblique", "FrEvalMono"
 PAGE_W, PAGE_H = A4
@@ -362,7 +362,7 @@ def _img(data: bytes | None, height: float):
 
 def _method(model: ReportModel, st) -> list:
     out = [Paragraph("Counting methods", st["h2"]),
-           _p("Quoted from fr-eval's method registry (fr_eval/methods.py), the one place each is defined.",
+           _p("Quoted from fr-eval's method registry (fr_eval/counting/methods.py), the one place each is defined.",
               st["small"])]
     for m in model.methods:
         text = (f"<b>{escape(m.label)}</b> (<font name='{MONO}'>{escape(m.id)}</font>, per {escape(m.unit)}). "

@@ -22,13 +22,13 @@ from typing import Any
 
 import yaml
 
-from ..bundle import load_bundle
-from ..errors import InputError
-from .. import shared_data
-from .bundle_writer import FOOTAGE, RECIPE_SCHEMA, place, truth_tables, write_bundle
-from .faces import load_face_source, locate_face
-from .render import Renderer, Sprite, encode
-from .scene import Cast, SynthSpec, check_cast, choose_cast, plan_passages
+from fr_eval.inputs.bundle import load_bundle
+from fr_eval.errors import InputError
+from fr_eval.inputs import shared_data
+from fr_eval.synth.bundle_writer import FOOTAGE, RECIPE_SCHEMA, place, truth_tables, write_bundle
+from fr_eval.synth.faces import load_face_source, locate_face
+from fr_eval.synth.render import Renderer, Sprite, encode
+from fr_eval.synth.scene import Cast, SynthSpec, check_cast, choose_cast, plan_passages
 
 __all__ = ["SynthSpec", "SynthResult", "synthesize", "load_recipe", "synthesize_recipe", "build_suite"]
 
@@ -97,7 +97,7 @@ def synthesize(spec: SynthSpec, *, out: str | Path, faces: str | Path | None = N
     if out.exists() or out.is_symlink():
         if not overwrite:
             raise InputError(f"{out}: already exists", hint="use --overwrite to replace it, or another --out")
-        from ..ownership import check_replaceable
+        from fr_eval.store.ownership import check_replaceable
 
         check_replaceable(out, "synthetic")   # before the work: refuse at once what it could never replace
     faces_path, faces_key, faces_entry = _faces_ref(faces)

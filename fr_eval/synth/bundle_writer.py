@@ -9,12 +9,12 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .. import __version__
-from ..errors import InputError
-from ..matchers.base import sha256_file
-from .faces import FaceSource, enrolable, enrolment_jpeg, locate_face, safe_id
-from .render import IN_VIEW
-from .scene import Cast, Passage, SynthSpec
+from fr_eval import __version__
+from fr_eval.errors import InputError
+from fr_eval.replay.matchers.base import sha256_file
+from fr_eval.synth.faces import FaceSource, enrolable, enrolment_jpeg, locate_face, safe_id
+from fr_eval.synth.render import IN_VIEW
+from fr_eval.synth.scene import Cast, Passage, SynthSpec
 
 CAMERA = "cam-1"
 FOOTAGE = "footage/scene.mp4"
@@ -134,7 +134,7 @@ def dataset_card(spec: SynthSpec, cast: Cast, truth: pd.DataFrame, recipe: dict[
 def place(work: Path, out: Path, overwrite: bool) -> None:
     """Move the finished bundle into place; an existing bundle is only replaced when asked, only when it is a
     synthetic bundle fr-eval made (nothing else in it), and only at the end."""
-    from ..ownership import replace_folder
+    from fr_eval.store.ownership import replace_folder
 
     if (out.exists() or out.is_symlink()) and not overwrite:
         raise InputError(f"{out}: already exists", hint="use --overwrite to replace it, or another --out")

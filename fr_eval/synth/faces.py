@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..bundle import BUILTIN_DEMOGRAPHICS
-from ..errors import InputError
+from fr_eval.inputs.bundle import BUILTIN_DEMOGRAPHICS
+from fr_eval.errors import InputError
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -159,7 +159,7 @@ def read_rgb(path: Path) -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def _detector():
-    from ..matchers.dlib_matcher import DlibMatcher
+    from fr_eval.replay.matchers.dlib_matcher import DlibMatcher
 
     return DlibMatcher(upsample="auto")
 

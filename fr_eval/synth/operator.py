@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..atomic import write_text
-from ..errors import InputError
-from .scene import STREAM_OPERATOR
+from fr_eval.store.atomic import write_text
+from fr_eval.errors import InputError
+from fr_eval.synth.scene import STREAM_OPERATOR
 
 
 @dataclass
@@ -72,9 +72,9 @@ def adjudicate(alerts: pd.DataFrame, *, threshold: float, crowd: str, model: Ope
 def simulate_operator(run: str | Path, model: OperatorModel | None = None, *, overwrite: bool = False
                       ) -> pd.DataFrame:
     """Write a simulated adjudication into a replayed synthetic run; returns the rows written."""
-    from ..outcomes import load_statistics
-    from ..runstore import open_run, read_manifest, write_manifest
-    from ..matchers.base import sha256_file
+    from fr_eval.counting.statistics import load_statistics
+    from fr_eval.store.runs import open_run, read_manifest, write_manifest
+    from fr_eval.replay.matchers.base import sha256_file
 
     model = model or OperatorModel()
     run = open_run(run)

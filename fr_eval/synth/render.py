@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .faces import FacePhoto
-from .scene import EXPOSURE_S, STREAM_BACKGROUND, STREAM_NOISE, Passage, SynthSpec
+from fr_eval.synth.faces import FacePhoto
+from fr_eval.synth.scene import EXPOSURE_S, STREAM_BACKGROUND, STREAM_NOISE, Passage, SynthSpec
 
 #: a passage is in view while at least this share of its face box is inside the frame
 IN_VIEW = 0.5

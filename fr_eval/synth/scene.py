@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
-from .faces import FaceSource, enrolable, locate_face, safe_id
+from fr_eval.errors import InputError
+from fr_eval.synth.faces import FaceSource, enrolable, locate_face, safe_id
 
 STREAM_CAST, STREAM_SCENE, STREAM_BACKGROUND, STREAM_NOISE, STREAM_OPERATOR = 1, 2, 3, 4, 5
 

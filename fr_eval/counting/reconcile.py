@@ -1,0 +1,599 @@
+"""The reconciliation: every party's number from one funnel, why they differ, and whether the claims hold.
+
+:func:`reconcile` takes a replay run (its statistics) or a counts file and
+returns a :class:`Reconciliation` with
+
+* every counting method the counts allow (and, for the others, which count is missing);
+* the **alert waterfall**: alerts -> judged credible -> stop attempted -> stopped -> verified correct,
+  with what was lost at each stage (it always closes: the losses and the last stage add up to the alerts);
+* the **base-rate explanation**: the share of watchlisted people among passers-by (prevalence) at which a
+  stated hit rate and false-alert rate produce the observed precision, and the precision to expect over a
+  range of prevalences and watchlist sizes;
+* a **claims check**: each published figure recomputed from the counts and marked ``reproduced``,
+  ``rounding_inconsistent`` or ``not_reproducible``;
+* a plain-language **explanation** generated from these numbers (the PDF report prints it).
+
+Nothing here renders tables; :mod:`fr_eval.report.text` does.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import pandas as pd
+
+from fr_eval.counting.funnel import Claim, Funnel, load_counts
+from fr_eval.errors import InputError
+from fr_eval.counting.methods import METHODS, Reported, Unavailable, compute, compute_all, parse_reported, result_dict
+from fr_eval.counting.rates import Rate, pct
+
+STATUSES = ("reproduced", "rounding_inconsistent", "not_reproducible")
+
+
+# -- the waterfall ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the alert waterfall: how many alerts reached it, and what was lost on the way."""
+
+    id: str
+    label: str
+    count: int | None
+    dropped: int | None = None
+    dropped_as: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self, alerts: int | None) -> dict[str, Any]:
+        share = None if self.count is None or not alerts else self.count / alerts
+        return {"stage": self.id, "label": self.label, "count": self.count, "share_of_alerts": share,
+                "dropped": self.dropped, "dropped_as": dict(self.dropped_as)}
+
+
+def waterfall(funnel: Funnel) -> list[Stage]:
+    """The alert waterfall of a funnel.
+
+    Stages whose count is unknown have ``count=None``; what was lost is then
+    counted across the gap, at the next known stage.  When every stage is
+    known the waterfall closes: ``sum(dropped) + last count == alerts``.
+
+    >>> [s.count for s in waterfall(Funnel(alerts=42, operator_rejected=16, stop_attempted=26, stopped=22,
+    ...                                    lost=4, verified_correct=8, verified_incorrect=14))]
+    [42, 26, 26, 22, 8]
+    """
+    g = funnel.get
+    stages = [
+        ("alerts", "alerts", g("alerts")),
+        ("judged_credible", "judged credible by the operators", g("judged_credible")),
+        ("stop_attempted", "stop attempted", g("stop_attempted")),
+        ("stopped", "stopped", g("stopped")),
+        ("verified_correct", "verified correct", g("verified_correct")),
+    ]
+    reasons = {
+        "judged_credible": [("rejected by the operators at once", g("operator_rejected")),
+                            ("no adjudication record", funnel.not_adjudicated or None)],
+        "stop_attempted": [("judged credible, no stop attempted", None)],
+        "stopped": [("lost in the crowd", g("lost"))],
+        "verified_correct": [("verified incorrect", g("verified_incorrect")), ("unverified", g("unverified"))],
+    }
+    out: list[Stage] = []
+    last_known = None
+    for sid, label, count in stages:
+        if sid == "alerts":
+            out.append(Stage(sid, label, count))
+            last_known = count
+            continue
+        dropped = None
+        parts: dict[str, int] = {}
+        if count is not None and last_known is not None:
+            dropped = last_known - count
+            named = [(r, v) for r, v in reasons[sid] if v]
+            if out[-1].count is not None:  # adjacent stages: the reasons of this step only
+                rest = dropped - sum(v for _, v in named)
+                parts = {r: v for r, v in named}
+                if rest > 0:
+                    parts[reasons[sid][0][0] if reasons[sid][0][1] is None else "other"] = rest
+            else:
+                parts = {"lost between the last known stages": dropped} if dropped else {}
+        out.append(Stage(sid, label, count, dropped, parts))
+        if count is not None:
+            last_known = count
+    return out
+
+
+def waterfall_closes(stages: Sequence[Stage]) -> bool:
+    """Whether the losses and the last known stage add up to the alerts."""
+    known = [s for s in stages if s.count is not None]
+    if not known:
+        return True
+    drops = sum(s.dropped or 0 for s in stages[1:])
+    return drops + known[-1].count == stages[0].count if stages[0].count is not None else True
+
+
+# -- the claims check -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """A published figure, recomputed."""
+
+    id: str
+    method: str
+    reported: str
+    reported_value: float
+    status: str
+    reason: str
+    computed: Rate | None = None
+    text: str = ""
+    source: str = ""
+    by: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.computed
+        return {"id": self.id, "method": self.method, "status": self.status, "reported": self.reported,
+                "reported_value": self.reported_value,
+                "computed": None if c is None or math.isnan(c.value) else c.value,
+                "numerator": None if c is None else c.numerator, "denominator": None if c is None else c.denominator,
+                "ci95": None if c is None else [None if math.isnan(x) else x for x in c.ci95],
+                "reason": self.reason, "text": self.text, "by": self.by, "source": self.source}
+
+
+def check_claim(claim: Claim, funnel: Funnel, *, ci: str = "clopper-pearson") -> ClaimCheck:
+    """Recompute one claim from the counts and say whether they produce it.
+
+    * ``reproduced``: the counts give a value that rounds to the printed figure at the precision it was
+      printed (``19%`` for 8/42 = 19.05%; ``1 in 1,000`` for 7/8,600 at one significant figure).
+    * ``rounding_inconsistent``: it does not, but a slip explains it: truncating instead of rounding, or a
+      count off by one (``45%`` for 9/19 = 47.4%, which 9/20 gives).
+    * ``not_reproducible``: a count the method needs is missing, or the counts cannot give the figure.
+    """
+    rep = parse_reported(claim.reported, where=f"claim {claim.id}")
+    base = dict(id=claim.id, method=claim.method, reported=str(claim.reported), reported_value=rep.value,
+                text=claim.text, source=claim.source, by=claim.by)
+    result = compute(claim.method, funnel, ci=ci)
+    if isinstance(result, Unavailable):
+        return ClaimCheck(status="not_reproducible", reason=f"these counts cannot check it: {claim.method} "
+                                                            f"{result.reason}", **base)
+    value = result.value
+    if rep.matches(value):
+        return ClaimCheck(status="reproduced", computed=result,
+                          reason=f"{_frac(result)} rounds to {claim.reported}", **base)
+    slip = _slip(rep, result.numerator, result.denominator)
+    if slip:
+        return ClaimCheck(status="rounding_inconsistent", computed=result,
+                          reason=f"{_frac(result)} does not round to {claim.reported}; {slip}", **base)
+    lo, hi = result.ci95
+    inside = lo <= rep.value <= hi if not (math.isnan(lo) or math.isnan(hi)) else False
+    where = "inside" if inside else "outside"
+    return ClaimCheck(status="not_reproducible", computed=result,
+                      reason=f"the counts give {_frac(result)}, not {claim.reported} "
+                             f"({where} the 95% interval {_pct(lo)}-{_pct(hi)})", **base)
+
+
+def check_claims(funnel: Funnel, claims: Sequence[Claim] | None = None, *,
+                 ci: str = "clopper-pearson") -> list[ClaimCheck]:
+    """Check every claim of a counts file (or the claims given)."""
+    return [check_claim(c, funnel, ci=ci) for c in (funnel.claims if claims is None else claims)]
+
+
+def _slip(rep: Reported, k: int, n: int) -> str:
+    if n > 0 and rep.kind in ("percent", "fraction"):
+        scale = 100 if rep.kind == "percent" else 1
+        q = 10 ** rep.decimals
+        truncated = math.floor(k / n * scale * q + 1e-9) / q
+        if abs(truncated - round(rep.value * scale, rep.decimals)) < 1e-9:
+            return "it is the value truncated instead of rounded"
+    for dk in (0, -1, 1):
+        for dn in (0, -1, 1):
+            kk, nn = k + dk, n + dn
+            if (dk, dn) == (0, 0) or nn <= 0 or kk < 0 or kk > nn:
+                continue
+            if rep.matches(kk / nn):
+                return f"{kk}/{nn} would give it (a count off by one?)"
+    return ""
+
+
+# -- the base rate ---------------------------------------------------------------------------
+
+def expected_precision(tpir: float, false_alert_rate: float, prevalence: float) -> float:
+    """Precision a system with this hit rate and false-alert rate gives when ``prevalence`` of passers-by
+    are on the watchlist: ``p*tpir / (p*tpir + (1-p)*far)``.
+
+    >>> round(expected_precision(0.7, 0.001, 1 / 2975), 3)
+    0.19
+    """
+    num = prevalence * tpir
+    den = num + (1 - prevalence) * false_alert_rate
+    return num / den if den > 0 else math.nan
+
+
+def implied_prevalence(tpir: float, false_alert_rate: float, precision: float) -> float:
+    """The prevalence at which ``tpir`` and ``false_alert_rate`` produce ``precision``
+    (the inverse of :func:`expected_precision`).
+
+    >>> round(1 / implied_prevalence(0.7, 0.001, 8 / 42))
+    2975
+    """
+    if not (0 < precision < 1) or tpir <= 0:
+        return math.nan if not precision >= 1 else 1.0
+    return precision * false_alert_rate / (tpir * (1 - precision) + precision * false_alert_rate)
+
+
+def scaled_false_alert_rate(false_alert_rate: float, watchlist_size: float, base_size: float) -> float:
+    """False-alert rate for another watchlist size, assuming each watchlist entry adds an independent
+    chance of a false match: ``1 - (1 - far) ** (size / base_size)``."""
+    return 1 - (1 - false_alert_rate) ** (watchlist_size / base_size)
+
+
+@dataclass
+class BaseRate:
+    """Why a good hit rate and a rare false alert still give low precision."""
+
+    tpir: float
+    tpir_from: str
+    false_alert_rate: float
+    far_from: str
+    precision: Rate
+    precision_from: str
+    prevalence: float
+    prevalence_range: tuple[float, float]
+    watchlist_size: int | None
+    grid: pd.DataFrame
+    observed_prevalence: Rate | None = None
+    precision_upper: float | None = None
+    prevalence_upper: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        def num(x):
+            return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
+        return {
+            "tpir": self.tpir, "tpir_from": self.tpir_from, "false_alert_rate": self.false_alert_rate,
+            "false_alert_rate_from": self.far_from, "precision": self.precision.value,
+            "precision_from": self.precision_from, "precision_counts": [self.precision.numerator,
+                                                                      self.precision.denominator],
+            "implied_prevalence": num(self.prevalence),
+            "implied_prevalence_one_in": num(1 / self.prevalence) if self.prevalence and self.prevalence > 0 else None,
+            "implied_prevalence_ci95": [num(x) for x in self.prevalence_range],
+            "precision_upper": num(self.precision_upper), "implied_prevalence_upper": num(self.prevalence_upper),
+            "observed_prevalence": None if self.observed_prevalence is None else self.observed_prevalence.to_dict(),
+            "watchlist_size": self.watchlist_size,
+            "grid": self.grid.to_dict(orient="records"),
+        }
+
+
+PREVALENCES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
+WATCHLIST_FACTORS = (0.1, 0.5, 1.0, 2.0, 10.0)
+
+
+def base_rate(funnel: Funnel, results: Sequence[Rate | Unavailable], *, tpir: float | None = None,
+              false_alert_rate: float | None = None, prevalences: Sequence[float] = PREVALENCES,
+              watchlist_factors: Sequence[float] = WATCHLIST_FACTORS,
+              observed_prevalence: Rate | None = None) -> BaseRate | None:
+    """The base-rate explanation, or None when the numbers for it are missing.
+
+    The hit rate and false-alert rate are, in order of preference: the arguments; the claims of the
+    counts file (the figures a party stated); the rates computed from the counts.  The observed
+    precision is ``precision`` with truth, else ``verified_precision`` (a lower bound; the upper end of
+    ``precision_bounds`` gives the other end of the range).
+    """
+    by_id = {r.id: r for r in results if isinstance(r, Rate)}
+    t_from = f_from = "given"
+    if tpir is None:
+        tpir, t_from = _stated(funnel, "tpir", by_id)
+    if false_alert_rate is None:
+        false_alert_rate, f_from = _stated(funnel, "false_alert_rate", by_id)
+    prec = by_id.get("precision") or by_id.get("verified_precision")
+    if tpir is None or false_alert_rate is None or prec is None or not prec.denominator:
+        return None
+    p_from = prec.id
+    prev = implied_prevalence(tpir, false_alert_rate, prec.value)
+    lo, hi = prec.ci95
+    rng = (implied_prevalence(tpir, false_alert_rate, lo) if not math.isnan(lo) else math.nan,
+           implied_prevalence(tpir, false_alert_rate, hi) if not math.isnan(hi) else math.nan)
+    upper = prev_upper = None
+    bounds = by_id.get("precision_bounds")
+    if prec.id == "verified_precision" and bounds is not None:
+        upper = bounds.extra["bounds"][1]
+        prev_upper = implied_prevalence(tpir, false_alert_rate, upper)
+    size = funnel.watchlist_size
+    rows = []
+    for factor in watchlist_factors:
+        far_n = scaled_false_alert_rate(false_alert_rate, factor, 1.0)
+        for p in sorted(set(prevalences) | ({prev} if prev and not math.isnan(prev) else set())):
+            rows.append({"watchlist_factor": factor,
+                         "watchlist_size": None if size is None else int(round(size * factor)),
+                         "prevalence": p, "prevalence_one_in": 1 / p, "false_alert_rate": far_n,
+                         "expected_precision": expected_precision(tpir, far_n, p)})
+    return BaseRate(tpir, t_from, false_alert_rate, f_from, prec, p_from, prev, rng, size, pd.DataFrame(rows),
+                    observed_prevalence, upper, prev_upper)
+
+
+def _stated(funnel: Funnel, method: str, by_id: dict[str, Rate]) -> tuple[float | None, str]:
+    for c in funnel.claims:
+        if c.method == method:
+            who = f" ({c.by})" if c.by else ""
+            return parse_reported(c.reported).value, f"claim {c.id}: {c.reported}{who}"
+    r = by_id.get(method)
+    if r is not None and r.denominator:
+        return r.value, f"computed {method} {r.numerator}/{r.denominator}"
+    return None, ""
+
+
+# -- the reconciliation ------------------------------------------------------------------------
+
+@dataclass
+class Reconciliation:
+    """Everything ``fr-eval reconcile`` shows, as data."""
+
+    id: str
+    title: str
+    kind: str                       # "counts" or "run"
+    funnel: Funnel
+    methods: list[Rate | Unavailable]
+    waterfall: list[Stage]
+    claims: list[ClaimCheck]
+    base_rate: BaseRate | None
+    explanation: list[str]
+    signature: str
+    ci_method: str
+    sources: list[dict[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` form: ``{"methods": [...], "waterfall": [...], "claims": [...], ...}``."""
+        alerts = self.funnel.get("alerts")
+        return {
+            "id": self.id, "title": self.title, "kind": self.kind, "signature": self.signature,
+            "ci_method": self.ci_method,
+            "methods": [result_dict(r) for r in self.methods],
+            "waterfall": [s.to_dict(alerts) for s in self.waterfall],
+            "waterfall_closes": waterfall_closes(self.waterfall),
+            "claims": [c.to_dict() for c in self.claims],
+            "base_rate": None if self.base_rate is None else self.base_rate.to_dict(),
+            "explanation": list(self.explanation),
+            "counts": self.funnel.counts(),
+            "sources": list(self.sources),
+        }
+
+    def rate(self, method_id: str) -> Rate | Unavailable:
+        for r in self.methods:
+            if r.id == method_id:
+                return r
+        raise KeyError(method_id)
+
+
+def load_source(path: str | Path, *, plants_only: bool = False):
+    """A counts file (``.yaml``) as a :class:`Funnel`, or a run folder as :class:`RunStatistics`."""
+    path = Path(path)
+    if path.is_dir():
+        from fr_eval.counting.statistics import load_statistics
+
+        return load_statistics(path, plants_only=plants_only)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return load_counts(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder", hint="give a replay run folder or a counts file (.yaml)")
+    raise InputError(f"{path}: neither a run folder nor a counts file", hint="counts files end in .yaml")
+
+
+def reconcile(source, *, ci: str = "clopper-pearson", plants_only: bool = False,
+              cluster_by: str = "subject", seed: int = 0) -> Reconciliation:
+    """Reconcile every party's number on one source.
+
+    Parameters
+    ----------
+    source : a path (run folder or counts file), a :class:`Funnel` or a
+        :class:`fr_eval.counting.statistics.RunStatistics`.
+    ci : ``clopper-pearson`` (default), ``wilson`` or ``bootstrap``.
+    plants_only : restrict watchlisted passages to planted volunteers (runs only).
+    cluster_by : for ``bootstrap`` on a run: ``subject`` (default), ``camera`` or ``deployment``.
+
+    Returns
+    -------
+    Reconciliation
+
+    Examples
+    --------
+    >>> rec = reconcile("datasets/published/essex-2019.yaml")    # doctest: +SKIP
+    >>> rec.rate("verified_precision").format()                  # doctest: +SKIP
+    '8/42 = 19.0% [8.6%, 34.1%] per alert'
+    """
+    from fr_eval.counting.statistics import RunStatistics, to_funnel
+
+    if isinstance(source, (str, Path)):
+        source = load_source(source, plants_only=plants_only)
+    clusters = None
+    observed_prev = None
+    if isinstance(source, RunStatistics):
+        stats = source
+        funnel = to_funnel(stats)
+        if ci == "bootstrap":
+            clusters = list(to_funnel(stats, by=cluster_by).values())
+        kind, signature = "run", stats.signature
+        title = stats.bundle.title if stats.bundle is not None else stats.deployment
+        sources = list(getattr(stats.bundle, "sources", []) or [])
+        if stats.has_truth and len(stats.passages):
+            n = len(stats.passages)
+            k = int(stats.passages["watchlisted"].sum())
+            observed_prev = Rate.of("observed_prevalence", k, n, "passage", ci_method="clopper-pearson",
+                                    label="watchlisted share of passages")
+    elif isinstance(source, Funnel):
+        if plants_only:
+            raise InputError("--plants-only applies to replay runs",
+                             hint="a counts file gives plant_passages and plant_alerts directly")
+        funnel = source
+        kind, signature, title = "counts", f"counts:{funnel.id}", funnel.title or funnel.id
+        sources = list(funnel.sources)
+    else:
+        raise TypeError(f"cannot reconcile a {type(source).__name__}")
+    results = compute_all(funnel, ci=ci, clusters=clusters, seed=seed)
+    stages = waterfall(funnel)
+    claims = check_claims(funnel, ci=ci)
+    br = base_rate(funnel, results, observed_prevalence=observed_prev)
+    rec = Reconciliation(id=funnel.id, title=title, kind=kind, funnel=funnel, methods=results, waterfall=stages,
+                         claims=claims, base_rate=br, explanation=[], signature=signature, ci_method=ci,
+                         sources=sources)
+    rec.explanation = explain(rec)
+    return rec
+
+
+# -- the explanation ----------------------------------------------------------------------------
+
+def explain(rec: Reconciliation) -> list[str]:
+    """Plain-language paragraphs on why the numbers differ, generated from this reconciliation's numbers."""
+    out: list[str] = []
+    rates = {r.id: r for r in rec.methods if isinstance(r, Rate) and r.denominator}
+    f = rec.funnel
+    if not rates:
+        what = ("the bundle has no truth.csv (who passed, and who is on the watchlist) and no adjudication.csv "
+                "(what the officers did with each alert)" if rec.kind == "run" else
+                "the file gives no pair of counts that a method divides")
+        out.append(f"No counting method can be computed: {what}. {_n(f.get('alerts') or 0, 'alert was', 'alerts were')} "
+                   "raised, but how many were right cannot be counted without them.")
+        return out
+    # 1. the units
+    by_unit: dict[str, list[Rate]] = {}
+    for r in rates.values():
+        if r.id in ("fnir", "fnir_rank1", "false_alert_share", "false_share", "precision_bounds"):
+            continue
+        by_unit.setdefault(r.unit, []).append(r)
+    if len(rates) >= 2:
+        unit_words = {"alert": "alert", "stop": "person stopped", "face": "face processed",
+                      "passage": "passage (a person crossing a camera's view once)", "frame": "face detection",
+                      "subject": "watchlisted person"}
+        parts = []
+        for unit, rs in by_unit.items():
+            figs = ", ".join(f"{r.id} {_frac(r)}" for r in rs)
+            parts.append(f"counted per {unit_words.get(unit, unit)}: {figs}")
+        out.append("These figures are not rival measurements of one accuracy: each divides a different count. "
+                   + "; ".join(parts) + ".")
+    # 2. complements
+    if "verified_precision" in rates and "false_share" in rates:
+        vp, fs = rates["verified_precision"], rates["false_share"]
+        out.append(f"{_pct(vp.value)} correct and {_pct(fs.value)} 'inaccurate' are the same {vp.denominator} "
+                   f"alerts read from opposite ends ({vp.numerator} + {fs.numerator} = {vp.denominator}); the "
+                   f"{fs.numerator} not verified correct include alerts that were never settled either way.")
+    # 3. the waterfall and the bounds
+    a = f.get("alerts")
+    if a and "precision_bounds" in rates:
+        b = rates["precision_bounds"]
+        lo, hi = b.extra["bounds"]
+        unresolved = a - f.get("verified_correct") - f.get("verified_incorrect")
+        pieces = []
+        for label, key in (("rejected by the operators at once", "operator_rejected"), ("lost in the crowd", "lost"),
+                           ("stopped but never verified", "unverified"), ("not adjudicated", "not_adjudicated")):
+            v = f.get(key)
+            if v:
+                pieces.append(f"{v} {label}")
+        cni = f.get("judged_credible")
+        sa = f.get("stop_attempted")
+        if cni is not None and sa is not None and cni - sa > 0:
+            pieces.append(f"{cni - sa} judged credible but never approached")
+        detail = f" ({', '.join(pieces)})" if pieces else ""
+        out.append(f"Of {a} alerts, {_n(f.get('verified_correct'), 'was', 'were')} verified correct and "
+                   f"{f.get('verified_incorrect')} verified incorrect after a stop; {_n(unresolved, 'was', 'were')} "
+                   f"never resolved{detail}. So the true share of correct alerts lies between {_pct(lo)} (every "
+                   f"unresolved alert wrong) and {_pct(hi)} (every unresolved alert right); a figure that counts the "
+                   f"unresolved alerts as errors reports the bottom of that range as if it were measured.")
+    if "stopped_precision" in rates and "verified_precision" in rates:
+        sp, vp = rates["stopped_precision"], rates["verified_precision"]
+        out.append(f"Counting only the people actually stopped gives {_frac(sp)}: the same {sp.numerator} correct "
+                   f"identification{'s' if sp.numerator != 1 else ''} divided by {sp.denominator} stops instead of {vp.denominator} alerts.")
+    if "false_alert_rate" in rates and ("precision" in rates or "verified_precision" in rates):
+        far = rates["false_alert_rate"]
+        share = rates.get("false_alert_share") or rates.get("false_share")
+        extra = (f", while {_frac(share)} of the alerts were not correct" if share is not None else "")
+        moral = (": a per-face rate can be tiny while most alerts are wrong" if far.value < 0.01 and share is not None
+                 and share.value > 0.5 else "")
+        if far.numerator:
+            out.append(f"A false-alert rate of 1 in {_one_in(far)} ({far.numerator} false alerts over "
+                       f"{far.denominator:,} faces processed) divides by every face the cameras saw{extra}{moral}.")
+        elif far.denominator:
+            out.append(f"No false alert was raised on {far.denominator:,} faces processed; with so few faces the "
+                       f"95% interval still allows a false-alert rate as high as {_pct(far.ci95[1])}, so '0 false "
+                       f"alerts' is not evidence of a rate like 1 in 1,000.")
+    if ("false_alert_rate" in rates and "false_alert_rate_per_frame" in rates
+            and rates["false_alert_rate"].numerator):
+        pf, pp = rates["false_alert_rate_per_frame"], rates["false_alert_rate"]
+        out.append(f"Counting every sampled frame with a face as a face processed turns 1 in {_one_in(pp)} into "
+                   f"1 in {_one_in(pf)}: the denominator grows from {pp.denominator:,} faces to "
+                   f"{pf.denominator:,} face detections, while the alerts do not multiply.")
+    # 4. base rate
+    br = rec.base_rate
+    if br is not None and not br.false_alert_rate:
+        out.append("Base rate: no false alert was observed, so in this data the observed precision does not depend "
+                   "on how many passers-by are on the watchlist; the base-rate explanation needs a non-zero "
+                   "false-alert rate.")
+    elif br is not None and br.prevalence and not math.isnan(br.prevalence):
+        lo, hi = br.prevalence_range
+        text = (f"Base rate: a hit rate of {_pct(br.tpir)} ({br.tpir_from}) and a false-alert rate of "
+                f"1 in {_one_in_value(br.false_alert_rate)} ({br.far_from}) produce the observed precision of "
+                f"{_pct(br.precision.value)} ({br.precision_from} {br.precision.numerator}/"
+                f"{br.precision.denominator}) only if about 1 in {_round_nice(1 / br.prevalence)} passers-by is "
+                f"on the watchlist")
+        if not (math.isnan(lo) or math.isnan(hi)) and lo > 0:
+            text += (f" (1 in {_round_nice(1 / hi)} to 1 in {_round_nice(1 / lo)} across the 95% interval of "
+                     f"the precision)")
+        text += "."
+        if br.prevalence < 0.01:
+            text += " When almost everyone walking past is not wanted, even rare false alerts outnumber the true ones."
+        if br.prevalence_upper:
+            text += (f" If every unresolved alert had been right ({_pct(br.precision_upper)}), the prevalence "
+                     f"would be about 1 in {_round_nice(1 / br.prevalence_upper)}.")
+        g = br.grid[br.grid["watchlist_factor"] == 1.0]
+        pts = [(p, e) for p, e in zip(g["prevalence"], g["expected_precision"]) if p in (1e-4, 1e-3, 1e-2)]
+        if pts:
+            text += " The same system would give " + ", ".join(
+                f"{_pct(e)} at 1 in {_round_nice(1 / p)}" for p, e in pts) + "."
+        if br.observed_prevalence is not None and br.observed_prevalence.denominator:
+            op = br.observed_prevalence
+            text += (f" In this run {op.numerator} of {op.denominator} passages were watchlisted "
+                     f"(1 in {_round_nice(op.one_in) if op.one_in else 'none'}).")
+        out.append(text)
+    # 5. claims
+    if rec.claims:
+        counts = {s: sum(1 for c in rec.claims if c.status == s) for s in STATUSES}
+        out.append(f"Claims: {counts['reproduced']} of {len(rec.claims)} reproduce from these counts"
+                   + (f", {counts['rounding_inconsistent']} are inconsistent with them by rounding or an off-by-one "
+                      f"count" if counts["rounding_inconsistent"] else "")
+                   + (f", {counts['not_reproducible']} cannot be reproduced" if counts["not_reproducible"] else "")
+                   + ".")
+        for c in rec.claims:
+            if c.status != "reproduced":
+                who = f" ({c.by})" if c.by else ""
+                m = METHODS[c.method]
+                out.append(f"'{c.reported}'{who} is a {m.id} figure, per {m.unit}: {c.reason}.")
+    return out
+
+
+# -- small formatting helpers (numbers only; tables live in render_text) ------------------------
+
+def _pct(x: float | None, digits: int = 1) -> str:
+    return pct(x, digits, missing="n/a")
+
+
+def _frac(r: Rate) -> str:
+    return f"{r.numerator}/{r.denominator} = {_pct(r.value)}"
+
+
+def _one_in(r: Rate) -> str:
+    return "never" if not r.numerator else _n_in(r.denominator / r.numerator)
+
+
+def _one_in_value(x: float) -> str:
+    return "never" if not x else _n_in(1 / x)
+
+
+def _n_in(n: float) -> str:
+    return f"{n:,.0f}" if n >= 10 else f"{n:.2f}".rstrip("0").rstrip(".")
+
+
+def _n(k: int, one: str, many: str) -> str:
+    return f"{k} {one if k == 1 else many}"
+
+
+def _round_nice(x: float) -> str:
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    if x >= 100:
+        return f"{round(x, -int(math.floor(math.log10(x))) + 1):,.0f}"
+    return _n_in(x)

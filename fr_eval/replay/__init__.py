@@ -1,0 +1,1 @@
+"""Replay: footage -> detections -> face tracks -> candidate scores, recorded in a run folder."""

@@ -1,0 +1,147 @@
+"""The matcher interface: detect, embed, compare.
+
+A third party adds a matcher by subclassing :class:`Matcher` in an installed
+package and declaring it in that package's ``setup.cfg``::
+
+    [options.entry_points]
+    fr_eval.matchers =
+        mymatcher = mypackage.module:MyMatcher
+
+Contract
+--------
+* Images are ``numpy.uint8`` arrays of shape ``(height, width, 3)`` in RGB order.
+* :meth:`Matcher.detect` returns :class:`Detection` boxes in pixel coordinates
+  ``(x0, y0, x1, y1)`` with ``x1 > x0`` and ``y1 > y0``, clipped to the image.
+* :meth:`Matcher.embed` returns one row per box, ``float32``.
+* :meth:`Matcher.compare` returns similarities, **higher means more alike**, in
+  ``similarity_range``.  The alert rule is ``similarity >= threshold``.
+* A matcher must be deterministic: the same frames give the same numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Sequence
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One face found in one frame."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    score: float = 1.0
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        return (self.x0, self.y0, self.x1, self.y1)
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0
+
+
+@dataclass
+class MatcherInfo:
+    """What the manifest and ``fr-eval matchers`` say about a matcher."""
+
+    name: str
+    version: str
+    package: str
+    description: str
+    similarity_range: tuple[float, float]
+    default_threshold: float
+    model_files: dict[str, str] = field(default_factory=dict)  # name -> sha256
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+class Matcher(ABC):
+    """Base class of every face matcher."""
+
+    #: entry-point name
+    name: ClassVar[str] = "base"
+    #: one line for ``fr-eval matchers``
+    description: ClassVar[str] = ""
+    #: (low, high) of :meth:`compare`
+    similarity_range: ClassVar[tuple[float, float]] = (0.0, 1.0)
+    #: the threshold this matcher's documentation recommends
+    default_threshold: ClassVar[float] = 0.5
+    #: True for matchers that read recorded scores instead of footage (no detect/embed)
+    imports_scores: ClassVar[bool] = False
+
+    def __init__(self, **options: Any):
+        self.options = options
+
+    # -- the three operations -------------------------------------------------
+    @abstractmethod
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        """Find faces in an RGB uint8 image."""
+
+    @abstractmethod
+    def embed(self, image: np.ndarray, detections: Sequence[Detection]) -> np.ndarray:
+        """One embedding row per detection (float32, shape ``(len(detections), d)``)."""
+
+    @abstractmethod
+    def compare(self, probes: np.ndarray, gallery: np.ndarray) -> np.ndarray:
+        """Similarity matrix ``(len(probes), len(gallery))``; higher means more alike."""
+
+    def set_threads(self, n: int) -> None:
+        """Limit the matcher's own thread pool to ``n`` threads (called with 1 in each replay worker process,
+        so that workers do not oversubscribe the cores).  Default: nothing to limit."""
+
+    # -- description ------------------------------------------------------------
+    def version(self) -> str:
+        """The version of the software doing the matching (not of fr-eval)."""
+        return "unknown"
+
+    def package(self) -> str:
+        return type(self).__module__.split(".")[0]
+
+    def model_files(self) -> dict[str, Path]:
+        """Model weight files, hashed into the manifest."""
+        return {}
+
+    def parameters(self) -> dict[str, Any]:
+        """Settings that change the numbers (recorded in the manifest)."""
+        return dict(self.options)
+
+    def info(self) -> MatcherInfo:
+        return MatcherInfo(
+            name=self.name,
+            version=self.version(),
+            package=self.package(),
+            description=self.description,
+            similarity_range=tuple(self.similarity_range),
+            default_threshold=self.default_threshold,
+            model_files={k: sha256_file(p) for k, p in self.model_files().items()},
+            parameters=self.parameters(),
+        )
+
+    def check_threshold(self, threshold: float) -> None:
+        """Refuse a threshold outside the similarity scale (a common unit mix-up)."""
+        from fr_eval.errors import InputError
+
+        low, high = self.similarity_range
+        if not (low <= threshold <= high):
+            raise InputError(
+                f"threshold {threshold} is outside the {self.name} matcher's similarity range [{low}, {high}]",
+                hint="thresholds are similarities (higher = more alike); see docs/matchers.md",
+            )
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(chunk)
+            if not block:
+                break
+            h.update(block)
+    return h.hexdigest()

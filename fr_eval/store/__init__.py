@@ -1,0 +1,1 @@
+"""Where results are kept: atomic writes, run folders and their tables, and what fr-eval may delete."""

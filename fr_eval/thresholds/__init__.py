@@ -1,0 +1,1 @@
+"""Thresholds: sweeps, targets, comparisons of runs and the CI gate, all from stored scores."""
