@@ -16,10 +16,11 @@ Usage::
        adjudication=[{"alert_id": "t1:S1", "operator_decision": "credible", "engagement": "stopped",
                       "verification": "correct", "outcome": "arrest"}])
 
-Candidates (top-k per track, ranked by similarity) and alerts (one per track
-and subject at or above the threshold) are derived from each track's
-``scores`` exactly as ``fr-eval replay`` derives them, unless ``candidates``
-or ``alerts`` rows are given explicitly.
+Each track is one embedded face whose similarities are its ``scores`` (a subject
+not named was not compared); candidates and alerts come from them through
+:func:`fr_eval.replay.scoring.score_tracks`, the function ``fr-eval replay``
+uses, and the folder is sealed with :func:`fr_eval.store.runs.seal`, as a
+replay seals it.
 """
 
 from __future__ import annotations
@@ -33,8 +34,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from fr_eval import __version__
-from fr_eval.store.runs import write_manifest, write_part
-from fr_eval.signature import run_signature
+from fr_eval.store.runs import seal, write_manifest, write_part
 
 START = dt.datetime(2020, 2, 27, 10, 0, tzinfo=dt.timezone.utc)
 
@@ -51,12 +51,11 @@ def track(track_id: str, camera: str, t_start: float, t_end: float, scores: dict
 def make_run(root: str | Path, *, passages: Sequence[dict] | None = None, tracks: Sequence[dict] = (),
              watchlist: Sequence[str | dict] = ("S1", "S2"), threshold: float = 0.5, top_k: int = 10,
              adjudication: Sequence[dict] | None = None, truth_boxes: Sequence[dict] | None = None,
-             detections: Sequence[dict] | None = None, candidates: Sequence[dict] | None = None,
-             alerts: Sequence[dict] | None = None, cameras: Sequence[str] | None = None,
+             detections: Sequence[dict] | None = None, cameras: Sequence[str] | None = None,
              deployment_id: str = "test-deployment", faces_processed: int | None = None,
              lighting: str = "day", crowd: str = "sparse", duration_s: float = 60.0, complete: bool = True,
              demographics: Sequence[str] = (), matcher: str = "scores",
-             model_files: dict[str, str] | None = None) -> Path:
+             model_files: dict[str, str] | None = None, media_root: Path | None = None) -> Path:
     """Write a run folder (manifest, Parquet parts, ``bundle/`` metadata) and return its path.
 
     Parameters
@@ -69,9 +68,10 @@ def make_run(root: str | Path, *, passages: Sequence[dict] | None = None, tracks
     threshold : the operated threshold (alerts are derived at it).
     adjudication : rows keyed by alert_id (or camera, t, subject_id); None for none.
     truth_boxes, detections : optional rows for spatial linking.
-    candidates, alerts : explicit table rows instead of the derived ones.
     cameras : camera ids of the footage list (default: those named by passages and tracks, or cam1).
     complete : the manifest's ``complete`` flag.
+    media_root : a folder holding the footage (``footage/CAMERA.mp4``) and watchlist images: recorded as the
+        bundle the run was replayed from, with the SHA-256 of those files among its inputs.
     """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
@@ -109,34 +109,29 @@ def make_run(root: str | Path, *, passages: Sequence[dict] | None = None, tracks
 
     (bundle / "deployment.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
 
-    track_rows, cand_rows, alert_rows = [], [], []
+    from fr_eval.replay.scoring import score_tracks
+    from fr_eval.replay.tracking import TrackerParams
+    from fr_eval.signature import for_run
+
+    subjects = [w["subject_id"] for w in wl]
+    per_footage: dict[int, tuple[list, list]] = {}
     for t in tracks:
         fi = t["footage"] if t.get("footage") is not None else foot_index[t["camera"]]
-        ranked = sorted(t["scores"].items(), key=lambda kv: (-kv[1], kv[0]))
         box = t.get("box") or (100, 100, 160, 160)
-        top = ranked[0] if ranked else (None, float("nan"))
-        hits = [(s, v) for s, v in ranked if v >= threshold]
-        track_rows.append({"track_id": t["track_id"], "footage": fi, "camera": t["camera"],
-                           "t_start": t["t_start"], "t_end": t["t_end"], "n_detections": t["n_detections"],
-                           "n_embedded": min(3, t["n_detections"]), "best_t": (t["t_start"] + t["t_end"]) / 2,
-                           "best_x0": box[0], "best_y0": box[1], "best_x1": box[2], "best_y1": box[3],
-                           "face_px": t.get("face_px", 60.0), "top_subject": top[0], "top_similarity": top[1],
-                           "alerted": bool(hits), "embedding": None})
-        for rank, (sid, sim) in enumerate(ranked[:top_k], start=1):
-            cand_rows.append({"track_id": t["track_id"], "camera": t["camera"], "rank": rank, "subject_id": sid,
-                              "similarity": sim, "t": (t["t_start"] + t["t_end"]) / 2})
-        for sid, sim in hits:
-            alert_rows.append({"alert_id": f"{t['track_id']}:{sid}", "track_id": t["track_id"], "footage": fi,
-                               "camera": t["camera"], "subject_id": sid, "similarity": sim, "t": t["t_start"],
-                               "wall_time": (START + dt.timedelta(seconds=t["t_start"])).isoformat(),
-                               "threshold": threshold})
-    if candidates is not None:
-        cand_rows = list(candidates)
-    if alerts is not None:
-        alert_rows = list(alerts)
-    for name, rows in (("tracks", track_rows), ("candidates", cand_rows), ("alerts", alert_rows)):
-        if rows:
-            write_part(root, name, "00-0000", pd.DataFrame(rows))
+        mid = (t["t_start"] + t["t_end"]) / 2
+        rows, faces = per_footage.setdefault(fi, ([], []))
+        rows.append({"track_id": t["track_id"], "t_start": t["t_start"], "t_end": t["t_end"],
+                     "n_detections": t["n_detections"], "n_embedded": 0, "best_t": mid, "best_x0": box[0],
+                     "best_y0": box[1], "best_x1": box[2], "best_y1": box[3], "face_px": t.get("face_px", 60.0)})
+        sims = [float(t["scores"][s]) if s in t["scores"] else float("nan") for s in subjects]
+        faces.append({"track_id": t["track_id"], "frame": 0, "t": t.get("t_face", t["t_start"]), "sims": sims,
+                      "embedding": None})
+    for fi, (rows, faces) in sorted(per_footage.items()):
+        tables = score_tracks(pd.DataFrame(rows), pd.DataFrame(faces), subjects, threshold=threshold, top_k=top_k,
+                              footage=fi, camera=cams[fi], footage_start=START)
+        for name in ("tracks", "candidates", "alerts"):
+            if len(tables[name]):
+                write_part(root, name, f"{fi:02d}", tables[name])
     if detections:
         det = pd.DataFrame(detections)
         for col, default in (("footage", 0), ("frame", 0), ("det_score", 1.0), ("quality", 1.0), ("embedded", True)):
@@ -144,23 +139,36 @@ def make_run(root: str | Path, *, passages: Sequence[dict] | None = None, tracks
                 det[col] = default
         if "camera" not in det:
             det["camera"] = det["track_id"].map({t["track_id"]: t["camera"] for t in tracks})
-        write_part(root, "detections", "00-0000", det)
+        write_part(root, "detections", "00", det)
 
     files = {}
     for p in sorted(bundle.rglob("*")):
         if p.is_file():
             files[str(p.relative_to(bundle))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    for c in cams:
+        files[f"footage/{c}.mp4"] = "0" * 64
+    if media_root is not None:
+        for p in sorted(Path(media_root).rglob("*")):
+            if p.is_file():
+                files[p.relative_to(media_root).as_posix()] = hashlib.sha256(p.read_bytes()).hexdigest()
     manifest = {
-        "schema": "fr-eval/run/1", "complete": complete, "fr_eval_version": __version__,
-        "bundle": {"id": deployment_id, "path": str(bundle), "files": files},
+        "schema": "fr-eval/run/2", "complete": complete, "fr_eval_version": __version__,
+        "source_kind": "footage",
+        "command": f"fr-eval replay {media_root} --out {root}" if media_root is not None else None,
+        "bundle": {"id": deployment_id, "path": str(media_root if media_root is not None else bundle)},
         "matcher": {"name": matcher, "version": "test", "model_files": model_files or {"model.dat": "ab" * 32},
-                    "parameters": {}},
-        "parameters": {"fps": 5.0, "threshold": threshold, "top_k": top_k, "matcher": matcher},
+                    "parameters": {}, "similarity_range": [0.0, 1.0]},
+        "parameters": {"fps": 5.0, "threshold": threshold, "top_k": top_k, "matcher": matcher,
+                       "tracker": TrackerParams().as_dict()},
         "inputs": {"bundle_id": deployment_id, "files": files},
-        "footage": [{"path": f"footage/{c}.mp4", "camera": c, "sha256": "0" * 64, "duration_s": duration_s,
-                     "frames_sampled": int(duration_s * 5), "width": 640, "height": 360} for c in cams],
+        "adjudication": {"kind": "file", "sha256": files.get("adjudication.csv")} if adjudication is not None
+        else {"kind": "none"},
+        "footage": [{"path": f"footage/{c}.mp4", "camera": c, "duration_s": duration_s,
+                     "width": 640, "height": 360} for c in cams],
     }
-    manifest["signature"] = run_signature(manifest)
+    if complete:
+        seal(root, manifest)
+    manifest["signature"] = for_run(manifest).short()
     write_manifest(root, manifest)
     return root
 

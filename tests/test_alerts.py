@@ -8,22 +8,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fr_eval.replay.scoring import alerts_at, score_tracks
+from fr_eval.replay import alert_rule
+from fr_eval.replay.scoring import score_tracks
 
 SUBJECTS = ["s1", "s2", "s3", "s4"]
 START = dt.datetime(2020, 2, 27, 11, 0, tzinfo=dt.timezone.utc)
 
 
 def _tables(tracks: dict[str, list[tuple[float, list[float]]]], embed: bool = True):
-    """detections and faces tables as chunks.stitch gives them: one embedded face per (t, sims)."""
-    det_rows, face_rows = [], []
+    """tracks and faces tables as the replay's global tracking gives them: one embedded face per (t, sims)."""
+    track_rows, face_rows = [], []
     for tid, faces in tracks.items():
+        track_rows.append({"track_id": tid, "t_start": faces[0][0], "t_end": faces[-1][0], "n_detections": len(faces),
+                           "n_embedded": 0, "best_t": faces[0][0], "best_x0": 10, "best_y0": 10, "best_x1": 70,
+                           "best_y1": 70, "face_px": 60.0})
         for i, (t, sims) in enumerate(faces):
-            det_rows.append({"track_id": tid, "frame": int(t * 5), "t": t, "x0": 10, "y0": 10, "x1": 70, "y1": 70,
-                             "quality": float(10 - i)})
-            face_rows.append({"track_id": tid, "frame": int(t * 5), "t": t, "sims": np.asarray(sims, np.float32),
+            face_rows.append({"track_id": tid, "frame": int(t * 5), "t": t, "sims": np.asarray(sims, np.float64),
                               "embedding": np.full(4, i, np.float32) if embed else None})
-    return pd.DataFrame(det_rows), pd.DataFrame(face_rows)
+    return pd.DataFrame(track_rows), pd.DataFrame(face_rows)
 
 
 def _score(tracks, threshold=0.5, top_k=3, keep_embeddings=False, embed_only_hits=False):
@@ -82,9 +84,24 @@ def test_alerts_at_another_threshold_equal_a_recount():
     stored = _score(tracks, threshold=0.5, top_k=len(SUBJECTS))["candidates"]
     for thr in (0.5, 0.6, 0.75, 0.85):
         recount = _score(tracks, threshold=thr, top_k=len(SUBJECTS))["alerts"]
-        again = alerts_at(stored, thr)
+        again = alert_rule.alerts(stored, thr)
         assert sorted(zip(again["track_id"], again["subject_id"])) == \
             sorted(zip(recount["track_id"], recount["subject_id"])), thr
+
+
+def test_every_subject_at_or_above_the_threshold_is_a_candidate_beyond_top_k():
+    """The import of a vendor log with --top-k 1 lost the true subject's alert (one-path issue, case 2)."""
+    out = _score({"A": [(0.0, [0.9, 0.8, 0.3, 0.1])]}, top_k=1)
+    assert list(out["candidates"]["subject_id"]) == ["s1", "s2"]
+    assert sorted(out["alerts"]["subject_id"]) == ["s1", "s2"]
+    assert alert_rule.alerts(out["candidates"], 0.5)["alert_id"].tolist() == ["A:s1", "A:s2"]
+
+
+def test_scores_stay_float64_and_the_boundary_is_inclusive():
+    out = _score({"A": [(0.0, [0.6399999999, 0.64, 0.2, 0.1])]}, threshold=0.64, top_k=4)
+    c = out["candidates"].set_index("subject_id")
+    assert c.loc["s1", "similarity"] == 0.6399999999 and c["similarity"].dtype == np.float64
+    assert list(out["alerts"]["subject_id"]) == ["s2"]
 
 
 def test_track_without_embedded_faces_has_no_candidates():

@@ -83,7 +83,7 @@ def test_bad_bundle(bundle, tmp_path, capsys, mutate, needles):
 def test_truth_with_wrong_types_and_overlaps(bundle, tmp_path, capsys):
     edit_yaml(bundle, truth="truth.csv")
     head = "passage_id,camera,t_start,t_end,subject_id,person_id,plant\n"
-    cases = [("p1,cam1,soon,2,,a,false\n", "t_start 'soon' is not a number"),
+    cases = [("p1,cam1,soon,2,,a,false\n", "t_start 'soon' is not a finite number"),
              ("p1,cam1,0,2,,a,maybe\n", "plant 'maybe' is not true or false"),
              ("p1,cam9,0,2,,a,false\n", "camera 'cam9'"),
              ("p1,cam1,0,2,,a,false\np2,cam1,1,3,,a,false\n", "overlap in time"),

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fr_eval.counting.funnel import COUNT_KEYS, Funnel, load_counts
+from fr_eval.counting.counts_file import load_counts
+from fr_eval.counting.funnel import COUNT_KEYS, Funnel
 from fr_eval.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]

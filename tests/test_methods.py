@@ -11,7 +11,9 @@ from scipy.stats import binomtest
 
 from fr_eval.counting.funnel import Funnel
 from fr_eval.errors import InputError
-from fr_eval.counting.methods import METHODS, Unavailable, compute, compute_all, markdown_table, parse_reported
+from fr_eval.counting.claims import parse_reported
+from fr_eval.counting.methods import METHODS, compute, compute_all, markdown_table
+from fr_eval.counting.rates import Bounds, Unavailable
 from fr_eval.counting.rates import Rate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +51,9 @@ def test_essex_numbers():
     assert round(r["verified_precision"].value * 100, 1) == 19.0
     assert round(r["stopped_precision"].value * 100, 1) == 36.4
     assert (r["false_share"].numerator, round(r["false_share"].value * 100, 1)) == (34, 81.0)
-    assert [round(b * 100, 1) for b in r["precision_bounds"].extra["bounds"]] == [19.0, 66.7]
+    b = r["precision_bounds"]
+    assert isinstance(b, Bounds) and [round(x * 100, 1) for x in b.bounds] == [19.0, 66.7]
+    assert (b.high.numerator, b.high.denominator) == (28, 42)
     assert [round(x * 100, 1) for x in r["verified_precision"].ci95] == [8.6, 34.1]
     assert "Essex" in r["verified_precision"].extra["used_by"]
 
@@ -166,7 +170,7 @@ def test_numerators_never_exceed_denominators(f):
             if r.denominator:
                 lo, hi = r.ci95
                 if METHODS[r.id].kind == "rate":        # events per unit: Poisson bounds may pass 1
-                    assert 0 <= lo <= r.value <= hi and r.ci_method == "poisson", r.id
+                    assert 0 <= lo <= r.value <= hi and r.ci_method == "poisson-exact", r.id
                 else:
                     assert 0 <= lo <= r.value <= hi <= 1, r.id
 
@@ -206,7 +210,7 @@ def test_false_alert_rate_is_a_rate_with_a_poisson_interval():
     from fr_eval.counting.funnel import Funnel
 
     r = compute("false_alert_rate", Funnel(false_alerts=12, faces_processed=5))
-    assert (r.numerator, r.denominator, r.ci_method) == (12, 5, "poisson")
+    assert (r.numerator, r.denominator, r.ci_method) == (12, 5, "poisson-exact")
     assert r.ci95[0] == pytest.approx(sps.chi2.ppf(0.025, 24) / 2 / 5)
     assert r.ci95[1] == pytest.approx(sps.chi2.ppf(0.975, 26) / 2 / 5)
     met = compute("false_alert_rate", Funnel(false_alerts=7, faces_processed=8600))

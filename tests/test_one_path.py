@@ -18,9 +18,6 @@ from runfactory import make_run, track
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# written against main before the fix: every case fails there (removed by the commit that fixes them)
-pytestmark = pytest.mark.xfail(strict=True, reason="the nine disagreements of the one-path issue, before the fix")
-
 
 def scores_bundle(root: Path, truth: list[dict], log: list[dict], *, threshold: float = 0.5,
                   watchlist=("S1", "S2", "S3")) -> Path:
@@ -63,7 +60,7 @@ def point_at(sweep: dict, threshold: float) -> dict:
 
 def test_1_per_camera_precision_is_the_same_in_the_breakdown_and_the_report(tmp_path):
     from fr_eval.counting.groups import breakdown
-    from fr_eval.counting.statistics import load_statistics
+    from fr_eval.counting.load import load_statistics
     from fr_eval.report.model import build_model
 
     run = make_run(tmp_path / "run", passages=[
@@ -226,7 +223,7 @@ def test_7_one_counts_signature_spelling_and_no_zero_interval_for_a_tiny_rate(tm
 
 def test_8_claims_status_is_monotone_in_the_distance_from_the_claim():
     from fr_eval.counting.funnel import Claim, Funnel
-    from fr_eval.counting.reconcile import check_claim
+    from fr_eval.counting.claims import check_claim
 
     claim = Claim(id="met", method="false_alert_rate", reported="1 in 1,000")
     order = {"reproduced": 0, "rounding_inconsistent": 1, "contradicted": 2}

@@ -1,4 +1,4 @@
-"""Run -> per-passage / per-alert statistics, checked against a scenario counted by hand."""
+"""Run -> threshold-free rows -> the one counter, checked against a scenario counted by hand."""
 
 from __future__ import annotations
 
@@ -7,9 +7,20 @@ import math
 import pandas as pd
 import pytest
 
+from fr_eval.counting.counter import cluster_funnels, funnel, passage_outcomes
+from fr_eval.counting.linking import link_tracks as _link
+from fr_eval.counting.load import load_statistics
+from fr_eval.counting.statistics import RunStatistics, check_truth
 from fr_eval.errors import InputError
-from fr_eval.counting.statistics import RunStatistics, check_truth, link_tracks, load_statistics, to_funnel
 from runfactory import make_run, track
+
+
+def link_tracks(*args, **kw):
+    return _link(*args, **kw)[0]
+
+
+def to_funnel(stats, threshold=None):
+    return funnel(stats, threshold)
 
 PASSAGES = [
     # person alice (S1, planted) passes cam1 then cam2
@@ -66,10 +77,11 @@ def test_passage_rows_counted_by_hand(scenario):
     assert p.loc["p6", "n_tracks"] == 0 and math.isnan(p.loc["p6", "mated_score"])
     assert p.loc["p1", "mated_score"] == pytest.approx(0.8) and p.loc["p1", "nonmated_score"] == pytest.approx(0.3)
     assert p.loc["p3", "mated_score"] == pytest.approx(0.7) and p.loc["p3", "nonmated_score"] == pytest.approx(0.52)
-    assert p.loc["p5", "mated_rank"] == 2 and not p.loc["p5", "rank1_correct"]
+    assert p.loc["p5", "mated_rank"] == 2 and math.isnan(p.loc["p5", "rank1_score"])
     assert math.isnan(p.loc["p2", "mated_score"]) and p.loc["p2", "nonmated_score"] == pytest.approx(0.6)
-    assert list(p.index[p["alerted_correct"]]) == ["p1", "p3", "p5"]
-    assert list(p.index[p["alerted_false"]]) == ["p2", "p3", "p5"]
+    o = passage_outcomes(load_statistics(scenario)).set_index("passage_id")
+    assert list(o.index[o["alerted_correct"]]) == ["p1", "p3", "p5"]
+    assert list(o.index[o["alerted_false"]]) == ["p2", "p3", "p5"]
     assert p.loc["p1", "gender"] == "F" and p.loc["p7", "gender"] == "M"   # joined from the watchlist
     assert set(p["deployment"]) == {"test-deployment"} and set(p["lighting"]) == {"day"}
 
@@ -108,11 +120,11 @@ def test_cluster_funnels_sum_to_total(scenario):
     stats = load_statistics(scenario)
     total = to_funnel(stats)
     for by in ("subject", "camera", "deployment"):
-        parts = to_funnel(stats, by=by)
+        parts = cluster_funnels(stats, by)
         for key in ("alerts", "true_alerts", "watchlisted_passages", "watchlisted_alerted", "nonwatchlist_alerted",
                     "verified_correct", "frames_processed", "watchlisted_frames"):
             assert sum(getattr(p, key) for p in parts.values()) == getattr(total, key), (by, key)
-    subj = to_funnel(stats, by="subject")
+    subj = cluster_funnels(stats, "subject")
     assert subj["alice"].watchlisted_passages == 2 and subj["track:t7"].false_alerts == 1
 
 
@@ -197,28 +209,23 @@ def test_re_entry_gives_a_passage_two_tracks():
 
 def test_from_frames_without_truth_keeps_alert_counts():
     tracks = pd.DataFrame([{"track_id": "x", "camera": "c", "t_start": 0, "t_end": 1, "n_detections": 4}])
-    cands = pd.DataFrame([{"track_id": "x", "rank": 1, "subject_id": "S1", "similarity": 0.9}])
-    alerts = pd.DataFrame([{"alert_id": "x:S1", "track_id": "x", "subject_id": "S1", "similarity": 0.9, "t": 0.0}])
-    stats = RunStatistics.from_frames(tracks=tracks, candidates=cands, alerts=alerts, threshold=0.5,
-                                      faces_processed=1000)
+    cands = pd.DataFrame([{"track_id": "x", "rank": 1, "subject_id": "S1", "similarity": 0.9, "t": 0.0}])
+    stats = RunStatistics.from_frames(tracks=tracks, candidates=cands, threshold=0.5, faces_processed=1000)
     f = to_funnel(stats)
     assert f.alerts == 1 and f.true_alerts is None and f.faces_processed == 1000 and f.frames_processed == 4
     assert stats.alerts["correct"].isna().all() and not stats.has_truth
 
 
-def test_at_threshold_recounts_from_candidates(scenario):
-    from fr_eval.counting.statistics import at_threshold
-
+def test_other_thresholds_recount_from_candidates(scenario):
     stats = load_statistics(scenario)
-    same = at_threshold(stats, 0.5)
-    assert sorted(same.alerts["alert_id"]) == sorted(stats.alerts["alert_id"])
-    assert to_funnel(same) == to_funnel(stats)
-    strict = to_funnel(at_threshold(stats, 0.65))
+    assert sorted(stats.alerts_at(0.5)["alert_id"]) == sorted(stats.alerts["alert_id"])
+    assert to_funnel(stats, 0.5) == to_funnel(stats)
+    strict = to_funnel(stats, 0.65)
     # at 0.65 only t1:S1 (0.8), t3:S2 (0.7) and t7:S2 (0.9) remain
     assert (strict.alerts, strict.true_alerts, strict.false_alerts) == (3, 2, 1)
     assert (strict.watchlisted_alerted, strict.watchlisted_rank1, strict.nonwatchlist_alerted) == (2, 2, 0)
     assert (strict.verified_correct, strict.operator_rejected, strict.not_adjudicated) == (1, 1, 0)
-    loose = to_funnel(at_threshold(stats, 0.4))
+    loose = to_funnel(stats, 0.4)
     assert loose.alerts == 9 and loose.watchlisted_alerted == 4 and loose.not_adjudicated == 2
 
 
@@ -228,6 +235,6 @@ def test_plant_strings_from_a_csv_are_read_as_booleans():
                           {"passage_id": "b", "camera": "c", "t_start": 6, "t_end": 9, "subject_id": "S1",
                            "person_id": "A", "plant": "TRUE"}])
     tracks = pd.DataFrame([{"track_id": "x", "camera": "c", "t_start": 1, "t_end": 2, "n_detections": 1}])
-    stats = RunStatistics.from_frames(tracks=tracks, candidates=None, alerts=None, threshold=0.5, truth=truth)
+    stats = RunStatistics.from_frames(tracks=tracks, candidates=None, threshold=0.5, truth=truth)
     assert stats.passages["plant"].tolist() == [False, True]
-    assert to_funnel(stats, by=None).plant_passages == 1
+    assert to_funnel(stats).plant_passages == 1

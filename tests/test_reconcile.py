@@ -10,8 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fr_eval.counting.funnel import Claim, Funnel, load_counts
-from fr_eval.counting.reconcile import (check_claim, expected_precision, implied_prevalence, reconcile,
+from fr_eval.counting.claims import check_claim
+from fr_eval.counting.counts_file import load_counts
+from fr_eval.counting.funnel import Claim, Funnel
+from fr_eval.counting.reconcile import (expected_precision, implied_prevalence, reconcile,
                                scaled_false_alert_rate, waterfall, waterfall_closes)
 from runfactory import make_run
 from test_outcomes import ADJUDICATION, PASSAGES, TRACKS, WATCHLIST
@@ -78,10 +80,10 @@ def test_claims_check_statuses():
     far = check_claim(Claim("d", "verified_precision", "90%"), f)
     missing = check_claim(Claim("e", "tpir", "70%"), f)
     assert ok.status == "reproduced"
-    assert slip.status == "rounding_inconsistent" and "9/20" in slip.reason
-    assert trunc.status == "rounding_inconsistent" and "truncated" in trunc.reason
-    assert far.status == "not_reproducible" and "outside the 95% interval" in far.reason
-    assert missing.status == "not_reproducible" and missing.computed is None and "needs" in missing.reason
+    assert slip.status == "rounding_inconsistent" and "inside the 95% interval" in slip.reason
+    assert trunc.status == "rounding_inconsistent" and "does not round to 47.3%" in trunc.reason
+    assert far.status == "contradicted" and "outside the 95% interval" in far.reason
+    assert missing.status == "not_checkable" and missing.computed is None and "needs" in missing.reason
     assert far.to_dict()["computed"] == pytest.approx(9 / 19) and len(far.to_dict()["ci95"]) == 2
 
 
@@ -89,11 +91,12 @@ def test_essex_and_met_claims():
     rec = reconcile(ESSEX)
     status = {c.id: c.status for c in rec.claims}
     assert status == {"essex-19": "reproduced", "press-81": "reproduced", "stops-36": "reproduced",
-                      "verified-wrong-33": "reproduced", "met-70": "not_reproducible",
-                      "met-1-in-1000": "not_reproducible"}
+                      "verified-wrong-33": "reproduced", "met-70": "not_checkable",
+                      "met-1-in-1000": "not_checkable"}
+    assert {c.id for c in rec.claims if c.kind == "derived"} == {"stops-36", "verified-wrong-33"}
     met = {c.id: c.status for c in reconcile(MET).claims}
     assert met["met-record-far"] == "reproduced" and met["met-1-in-1000"] == "reproduced"
-    assert met["met-70"] == "not_reproducible"
+    assert met["met-70"] == "not_checkable"
 
 
 def test_base_rate_arithmetic():
@@ -120,7 +123,7 @@ def test_essex_base_rate_and_grid():
 def test_explanation_is_generated_from_the_numbers():
     text = " ".join(reconcile(ESSEX).explanation)
     for needle in ("8/42 = 19.0%", "66.7%", "16 rejected by the operators at once", "4 lost in the crowd",
-                   "8/22 = 36.4%", "1 in 3,000", "(8 + 34 = 42)"):
+                   "8/22 = 36.4%", "1 in 2,980", "(8 + 34 = 42)"):
         assert needle in text
     other = Funnel(id="x", alerts=50, operator_rejected=10, stop_attempted=40, lost=5, stopped=35,
                    verified_correct=30, verified_incorrect=5)
@@ -146,7 +149,7 @@ def test_reconcile_a_run(tmp_path):
     run = make_run(tmp_path / "run", passages=PASSAGES, tracks=TRACKS, watchlist=WATCHLIST,
                    adjudication=ADJUDICATION)
     rec = reconcile(run)
-    assert rec.kind == "run" and rec.signature.startswith("fr-eval:")
+    assert rec.kind == "run" and rec.signature.short().startswith("fr-eval:")
     assert rec.rate("precision").numerator == 3 and rec.rate("tpir").denominator == 4
     assert [s.count for s in rec.waterfall] == [7, 5, 4, 3, 1] and waterfall_closes(rec.waterfall)
     br = rec.base_rate

@@ -40,7 +40,7 @@ def walk_bundle(tmp_path_factory):
 
 def _replay(bundle, out, **kw):
     ex = ExecOptions(workers=kw.pop("workers", 1), progress=False, resume=kw.pop("resume", False),
-                     overwrite=kw.pop("overwrite", False))
+                     overwrite=kw.pop("overwrite", False), chunk_s=kw.pop("chunk_s", None))
     return replay(bundle, out, ReplayOptions(**kw), ex)
 
 
@@ -73,11 +73,11 @@ def test_watchlisted_walker_alerts_and_bystander_does_not(walk_bundle, tmp_path)
 
 def test_chunked_runs_identical_for_one_and_two_workers(walk_bundle, tmp_path):
     bundle, _ = walk_bundle
-    one = _replay(bundle, tmp_path / "one", chunk_s=0.8, overlap_s=0.6, workers=1)
-    two = _replay(bundle, tmp_path / "two", chunk_s=0.8, overlap_s=0.6, workers=2)
+    one = _replay(bundle, tmp_path / "one", chunk_s=0.8, workers=1)
+    two = _replay(bundle, tmp_path / "two", chunk_s=0.8, workers=2)
     for name in TABLES:
         pd.testing.assert_frame_equal(read_table(one.run, name), read_table(two.run, name))
-    # a track that crosses chunk boundaries is stitched into one, not counted per chunk
+    # a track that crosses chunk boundaries is one track, not one per chunk
     assert len(read_table(one.run, "tracks")) == 2
     assert read_manifest(one.run)["summary"]["frames"] == 12
 
@@ -86,7 +86,7 @@ def test_resume_after_interruption_loses_nothing(walk_bundle, tmp_path, monkeypa
     import fr_eval.replay.executors as ex
 
     bundle, _ = walk_bundle
-    reference = _replay(bundle, tmp_path / "ref", chunk_s=0.8, overlap_s=0.6)
+    reference = _replay(bundle, tmp_path / "ref", chunk_s=0.8)
     real = ex.process_chunk
     calls = []
 
@@ -99,16 +99,16 @@ def test_resume_after_interruption_loses_nothing(walk_bundle, tmp_path, monkeypa
     monkeypatch.setattr(ex, "process_chunk", flaky)
     out = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
-        _replay(bundle, out, chunk_s=0.8, overlap_s=0.6)
+        _replay(bundle, out, chunk_s=0.8)
     assert not out.exists()  # no folder that looks like a finished run
     partial = out.with_name("run.partial")
     assert not read_manifest(partial)["complete"]
     assert len(list((partial / "chunks").glob("*.done.json"))) == 2
     with pytest.raises(InputError, match="--resume"):
-        _replay(bundle, out, chunk_s=0.8, overlap_s=0.6)
+        _replay(bundle, out, chunk_s=0.8)
     monkeypatch.setattr(ex, "process_chunk", real)
     done_before = calls[:]
-    resumed = _replay(bundle, out, chunk_s=0.8, overlap_s=0.6, resume=True)
+    resumed = _replay(bundle, out, chunk_s=0.8, resume=True)
     for name in TABLES:
         pd.testing.assert_frame_equal(read_table(reference.run, name), read_table(resumed.run, name))
     assert done_before == ["00-0000", "00-0001"]
@@ -134,7 +134,7 @@ def test_existing_run_needs_overwrite_and_survives_until_replaced(walk_bundle, t
     second = _replay(bundle, tmp_path / "run", threshold=0.99, overwrite=True)
     assert read_manifest(second.run)["parameters"]["threshold"] == 0.99
     assert len(read_table(second.run, "alerts")) == 0
-    assert not (tmp_path / "run.old").exists() and not (tmp_path / "run.partial").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 
 def test_threshold_outside_matcher_range_is_refused(walk_bundle, tmp_path):

@@ -71,7 +71,7 @@ def test_counts_report_has_headlines_sections_and_hash(essex_pdf):
     assert flat("8/42 = 19.0%") in f and flat("8.6%-34.1%") in f
     assert flat("34/42 = 81.0%") in f and flat("8/22 = 36.4%") in f
     assert flat("Of 42 alerts, 8 were confirmed correct after a stop.") in f
-    assert flat("verified_precision|counts:essex-2019|fr-eval:") in f
+    assert flat("verified_precision|fr-eval:") in f and flat("|in:essex-2019#") in f
     # the counts file's SHA-256 in the provenance section
     digest = hashlib.sha256(ESSEX.read_bytes()).hexdigest()
     assert digest in f
@@ -81,7 +81,8 @@ def test_counts_report_has_headlines_sections_and_hash(essex_pdf):
     # the generated explanation, claims and the command that reproduces it
     assert flat("the true share of correct alerts lies between 19.0%") in f
     assert flat("reproduced") in f and flat("fr-eval report essex-2019.yaml -o essex.pdf") in f
-    assert flat("Claims: 4 of 6 reproduce from these counts") in f
+    assert flat("Of 4 published claims: 2 reproduced, 2 not checkable.") in f
+    assert flat("Of 2 figures derived from the published counts: 2 reproduced.") in f
     # the funnel every method divided, as given (and derived)
     assert flat("operator_rejected 16 alerts the operators rejected at once") in f
     reader = pypdf.PdfReader(str(essex_pdf))
@@ -112,7 +113,7 @@ def test_table_of_contents_points_at_the_right_pages(essex_pdf):
 def test_met_counts_report_one_in_and_base_rate(tmp_path):
     out = write_report(MET, tmp_path / "met.pdf")
     f = flat(pdf_text(out))
-    assert flat("7/8,600 = 0.081%") in f and flat("(1 in 1,229)") in f
+    assert flat("7/8,600 = 0.081%") in f and flat("(1 in 1,230)") in f
     assert flat("7/8 = 87.5%") in f
 
 
@@ -202,8 +203,9 @@ def _write_video(path: Path, seconds: float = 10.0, fps: int = 5) -> None:
 def footage_run(tmp_path_factory):
     if not (EXAMPLES / "obama.jpg").is_file():
         pytest.skip("example photos absent")
-    root = tmp_path_factory.mktemp("run") / "run"
-    bundle = root / "bundle"
+    base = tmp_path_factory.mktemp("run")
+    root = base / "run"
+    bundle = base / "source"          # the bundle the run was replayed from (footage and photos stay there)
     _write_video(bundle / "footage" / "cam1.mp4")
     (bundle / "watchlist").mkdir(parents=True)
     shutil.copyfile(EXAMPLES / "obama.jpg", bundle / "watchlist" / "obama.jpg")
@@ -227,7 +229,7 @@ def footage_run(tmp_path_factory):
     make_run(root, passages=passages, tracks=tracks,
              watchlist=[{"subject_id": "obama", "image": "watchlist/obama.jpg", "perceived_gender": "man"},
                         {"subject_id": "leslie", "image": "watchlist/leslie.jpg", "perceived_gender": "woman"}],
-             threshold=0.5, demographics=["perceived_gender"], duration_s=10.0,
+             threshold=0.5, demographics=["perceived_gender"], duration_s=10.0, media_root=bundle,
              adjudication=[{"alert_id": "t1:obama", "operator_decision": "credible", "engagement": "stopped",
                             "verification": "correct", "outcome": "arrest"},
                            {"alert_id": "t2:obama", "operator_decision": "credible", "engagement": "stopped",
@@ -239,7 +241,7 @@ def _original_crop(run: Path, box) -> np.ndarray:
     from fr_eval.report.gallery import crop_face, frames_at
 
     t = 2.0 if box == OBAMA_BOX else 7.5   # the tracks' best_t (middle of the track)
-    frame = frames_at(run / "bundle" / "footage" / "cam1.mp4", [t])[t]
+    frame = frames_at(run.parent / "source" / "footage" / "cam1.mp4", [t])[t]
     return crop_face(frame, box)
 
 
@@ -295,14 +297,15 @@ def test_run_report_text(footage_run, run_pdfs):
     assert (prec.numerator, prec.denominator) == (1, 2) and flat("verified_precision|fr-eval:") in f
     # hashes: model files, footage and watchlist images
     manifest = stats_model.provenance
-    footage_sha = hashlib.sha256((footage_run / "bundle" / "footage" / "cam1.mp4").read_bytes()).hexdigest()
-    wl_sha = hashlib.sha256((footage_run / "bundle" / "watchlist" / "obama.jpg").read_bytes()).hexdigest()
+    source = footage_run.parent / "source"
+    footage_sha = hashlib.sha256((source / "footage" / "cam1.mp4").read_bytes()).hexdigest()
+    wl_sha = hashlib.sha256((source / "watchlist" / "obama.jpg").read_bytes()).hexdigest()
     assert footage_sha in f and wl_sha in f and ("ab" * 32) in f
     assert manifest and flat("fr-eval replay") in f
     # thresholds: DET and sweep from the candidate scores; groups with the annotators' note
     assert flat("DET: missed watchlisted passages") in f and flat("0.5 (operated)") in f
     assert flat("annotators' perceptions") in f and flat("woman") in f
-    assert flat("too wide to conclude anything") in f
+    assert flat("supports no conclusion") in f
     # gallery: both alerts, the missing camera-2 footage named instead of failing
     assert flat("t1:obama") in f and flat("t2:obama") in f
     assert flat("face blurred") in f
@@ -324,18 +327,37 @@ def test_no_unblurred_bystander_crop_when_redacted(footage_run, run_pdfs):
 def test_missing_footage_is_said_not_fatal(footage_run, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(footage_run, run)
+    source = tmp_path / "source"
+    shutil.copytree(footage_run.parent / "source", source)
     manifest = json.loads((run / "manifest.json").read_text())
-    manifest["bundle"]["path"] = str(run / "bundle")   # the original bundle folder, now without its footage
+    manifest["bundle"]["path"] = str(source)   # the original bundle folder, now without its footage
     (run / "manifest.json").write_text(json.dumps(manifest))
-    (run / "bundle" / "footage" / "cam1.mp4").unlink()
+    (source / "footage" / "cam1.mp4").unlink()
     model = build_model(run)
     assert any("not available" in n for n in model.gallery_notes)
     assert all(g.crop_jpeg is None for g in model.gallery)
     # footage that differs from the replayed one is refused for crops
-    shutil.copyfile(EXAMPLES / "short_hamilton_clip.mp4", run / "bundle" / "footage" / "cam1.mp4")
+    shutil.copyfile(EXAMPLES / "short_hamilton_clip.mp4", source / "footage" / "cam1.mp4")
     model = build_model(run)
-    assert any("differs from the footage replayed" in n for n in model.gallery_notes)
+    assert any("differs from the file replayed" in n for n in model.gallery_notes)
     assert all(g.crop_jpeg is None for g in model.gallery)
+
+
+def test_a_manifest_naming_footage_outside_its_bundle_is_never_decoded(footage_run, tmp_path):
+    """`report` decoded a video outside any bundle and embedded unblurred crops of it (hostile manifest)."""
+    run = tmp_path / "run"
+    shutil.copytree(footage_run, run)
+    outside = tmp_path / "elsewhere.mp4"
+    shutil.copyfile(footage_run.parent / "source" / "footage" / "cam1.mp4", outside)
+    manifest = json.loads((run / "manifest.json").read_text())
+    manifest["bundle"]["path"] = str(footage_run.parent / "source")
+    for rel in ("../../elsewhere.mp4", str(outside)):
+        manifest["footage"][0]["path"] = rel
+        manifest["inputs"]["files"][rel] = hashlib.sha256(outside.read_bytes()).hexdigest()
+        (run / "manifest.json").write_text(json.dumps(manifest))
+        model = build_model(run)
+        assert all(g.crop_jpeg is None for g in model.gallery), rel
+        assert any("bundle" in n or "absolute" in n for n in model.gallery_notes), model.gallery_notes
 
 
 def test_run_report_html_redacts_too(footage_run, tmp_path):

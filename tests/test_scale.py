@@ -17,7 +17,7 @@ from fr_eval.replay.pipeline import ExecOptions, ReplayOptions, replay
 from fr_eval.store.runs import TABLES, read_manifest, read_table
 
 pytestmark = pytest.mark.timeout(600)
-OPTS = dict(chunk_s=2.0, overlap_s=1.0)
+CHUNK_S = 2.0
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def long_walk(tmp_path_factory):
 @pytest.fixture(scope="module")
 def reference(long_walk, tmp_path_factory):
     out = tmp_path_factory.mktemp("ref") / "run"
-    return replay(long_walk, out, ReplayOptions(**OPTS), ExecOptions(workers=1, progress=False)).run
+    return replay(long_walk, out, ReplayOptions(), ExecOptions(workers=1, chunk_s=CHUNK_S, progress=False)).run
 
 
 def assert_same_tables(a: Path, b: Path):
@@ -59,7 +59,8 @@ def test_reference_counts_each_passage_once(reference):
 
 
 def test_two_local_workers_match_one(long_walk, reference, tmp_path):
-    run = replay(long_walk, tmp_path / "run", ReplayOptions(**OPTS), ExecOptions(workers=2, progress=False)).run
+    run = replay(long_walk, tmp_path / "run", ReplayOptions(),
+                 ExecOptions(workers=2, chunk_s=CHUNK_S, progress=False)).run
     assert_same_tables(reference, run)
 
 
@@ -67,8 +68,8 @@ def test_dask_local_cluster_matches_local_run(long_walk, reference, tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   host="127.0.0.1") as cluster:
-        run = replay(long_walk, tmp_path / "run", ReplayOptions(**OPTS),
-                     ExecOptions(scheduler=cluster.scheduler_address, progress=False)).run
+        run = replay(long_walk, tmp_path / "run", ReplayOptions(),
+                     ExecOptions(scheduler=cluster.scheduler_address, chunk_s=CHUNK_S, progress=False)).run
     assert_same_tables(reference, run)
 
 
@@ -89,8 +90,8 @@ def _children(pid: int) -> list[int]:
 def test_killed_worker_loses_only_its_chunk(long_walk, reference, tmp_path):
     out = tmp_path / "run"
     code = ("import sys; from fr_eval.replay.pipeline import *; "
-            f"replay({str(long_walk)!r}, {str(out)!r}, ReplayOptions(chunk_s={OPTS['chunk_s']}, "
-            f"overlap_s={OPTS['overlap_s']}), ExecOptions(workers=2, progress=False))")
+            f"replay({str(long_walk)!r}, {str(out)!r}, ReplayOptions(), "
+            f"ExecOptions(workers=2, chunk_s={CHUNK_S}, progress=False))")
     proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
     chunks = out.with_name("run.partial") / "chunks"
     killed = None
@@ -116,3 +117,39 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find worker processes")
+def test_killed_replay_leaves_no_worker_behind(long_walk, tmp_path):
+    """kill -9 of a -j2 replay left its workers alive (about 250 MB each); one wrote a chunk 8 s later."""
+    out = tmp_path / "run"
+    code = ("import sys; from fr_eval.replay.pipeline import *; "
+            f"replay({str(long_walk)!r}, {str(out)!r}, ReplayOptions(), "
+            f"ExecOptions(workers=2, chunk_s={CHUNK_S}, progress=False))")
+    proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None and not workers:
+        workers = [c for c in _children(proc.pid) if "spawn_main" in _cmdline(c)]
+        time.sleep(0.05)
+    assert workers, "no worker process started"
+    time.sleep(0.5)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    deadline = time.time() + 10
+    while time.time() < deadline and any(Path(f"/proc/{w}").exists() and _state(w) != "Z" for w in workers):
+        time.sleep(0.1)
+    alive = [w for w in workers if Path(f"/proc/{w}").exists() and _state(w) != "Z"]
+    assert not alive, f"workers {alive} outlived their killed parent"
+    chunks = out.with_name("run.partial") / "chunks"
+    before = sorted(p.name for p in chunks.glob("*")) if chunks.is_dir() else []
+    time.sleep(2.0)
+    after = sorted(p.name for p in chunks.glob("*")) if chunks.is_dir() else []
+    assert before == after, "a chunk was written after the replay was killed"
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "X"

@@ -229,7 +229,7 @@ def test_operator_simulation_completes_the_funnel(tmp_path, capsys):
     assert code == 0, err
     code, out, err = run_cli(["synth", "--operator", str(run)], capsys)
     assert code == 0, err
-    from fr_eval.counting.statistics import load_statistics
+    from fr_eval.counting.load import load_statistics
 
     stats = load_statistics(run)
     assert stats.has_adjudication and len(stats.alerts)
@@ -239,6 +239,16 @@ def test_operator_simulation_completes_the_funnel(tmp_path, capsys):
     assert ((stopped["verification"] == "correct") == stopped["correct"].astype(bool)).all()
     code, _, err = run_cli(["synth", "--operator", str(run)], capsys)
     assert code == 2 and "already has an adjudication" in err
+    # the simulation and its seed are in the signature: another seed never passes for the first
+    import json
+
+    sig0 = json.loads(run_cli(["score", str(run), "--json"], capsys)[1])["deployments"][0]["signature"]
+    assert "|adj:sim@seed0#" in sig0
+    code, _, err = run_cli(["synth", "--operator", str(run), "--operator-seed", "1", "--overwrite"], capsys)
+    assert code == 0, err
+    sig1 = json.loads(run_cli(["score", str(run), "--json"], capsys)[1])["deployments"][0]["signature"]
+    assert "|adj:sim@seed1#" in sig1 and sig1 != sig0
+    assert run_cli(["verify", str(run)], capsys)[0] == 0
 
 
 # -- the committed suite recipes ----------------------------------------------------------------

@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from fr_eval.thresholds.compare import compare, mcnemar
-from fr_eval.errors import InputError
-from fr_eval.thresholds.gate import judge, load_policy
+from fr_eval.counting.counter import funnel as to_funnel
 from fr_eval.counting.groups import breakdown, difference_test
+from fr_eval.counting.load import load_statistics
 from fr_eval.counting.methods import compute
-from fr_eval.counting.statistics import load_statistics, subset, to_funnel
 from fr_eval.counting.rates import Rate
+from fr_eval.errors import InputError
+from fr_eval.thresholds.compare import compare, mcnemar
+from fr_eval.thresholds.gate import judge, load_policy
 from thresholdruns import scored_run
 from cliutil import run_cli
 
@@ -35,12 +36,13 @@ def test_breakdown_counts_each_group_by_hand(runs):
     st = load_statistics(runs["a"])
     b = breakdown(st, "fpir", "gender")
     p = st.passages
+    c = st.candidates
     for g in ("F", "M"):
-        mask = (p["gender"] == g).to_numpy()
-        direct = compute("fpir", to_funnel(subset(st, mask, st.alerts["passage_id"].isin(p.loc[mask, "passage_id"]))))
+        nw = p[(p["gender"] == g) & ~p["watchlisted"]]["passage_id"]
+        hit = sum(1 for pid in nw if ((c["passage_id"] == pid) & (c["similarity"] >= st.threshold)).any())
         got = b.rates[g]
-        assert (got.numerator, got.denominator) == (direct.numerator, direct.denominator)
-        assert got.ci95 == pytest.approx(direct.ci95)
+        assert (got.numerator, got.denominator) == (hit, len(nw))
+        assert got.ci95 == pytest.approx(Rate.of("fpir", hit, len(nw), "passage").ci95)
     assert sum(r.denominator for r in b.rates.values()) == compute("fpir", to_funnel(st)).denominator
 
 
@@ -68,9 +70,10 @@ def test_ratio_and_bound():
     from fr_eval.counting.groups import Breakdown
 
     b = Breakdown("fpir", "gender", {"F": Rate.of("fpir", 20, 100, "passage"),
-                                     "M": Rate.of("fpir", 10, 100, "passage")}, None)
-    assert b.max_ratio == pytest.approx(2.0)
-    assert b.ratio_bound() > b.max_ratio
+                                     "M": Rate.of("fpir", 10, 100, "passage")}, None, 0.5)
+    r = b.ratio()
+    assert (r.high_group, r.low_group) == ("F", "M") and r.value == pytest.approx(2.0)
+    assert r.bound > r.value
 
 
 def test_breakdown_by_unknown_column_is_clear(runs):
@@ -95,15 +98,17 @@ def test_compare_side_by_side_and_paired_tests(runs):
     row = next(r for r in c.rows if r["id"] == "tpir")
     ta, tb = compute("tpir", to_funnel(a)), compute("tpir", to_funnel(b))
     assert tb.value > ta.value
-    assert row["difference"] == pytest.approx(tb.value - ta.value)
+    assert row["difference"]["value"] == pytest.approx(tb.value - ta.value)
+    lo, hi = row["difference"]["ci95"]
+    assert lo < tb.value - ta.value < hi
     t = next(t for t in c.tests if "watchlisted" in t.what)
     assert t.b_only >= 1 and t.a_only == 0
 
 
 def test_compare_refuses_different_footage(runs, capsys):
     code, _, err = run_cli(["compare", str(runs["a"]), str(runs["other"])], capsys)
-    assert code == 2 and "footage" in err and len(err.strip().splitlines()) == 1
-    code, out, err = run_cli(["compare", str(runs["a"]), str(runs["other"]), "--allow-different-footage", "--json"],
+    assert code == 2 and "footage" in err and "inputs" in err and len(err.strip().splitlines()) == 1
+    code, out, err = run_cli(["compare", str(runs["a"]), str(runs["other"]), "--allow-mismatch", "--json"],
                              capsys)
     assert code == 0 and json.loads(out)["footage_same"] is False
 
@@ -124,8 +129,10 @@ def test_gate_pass_exit_0_and_junit(runs, tmp_path, capsys):
     code, out, err = run_cli(["gate", str(runs["a"]), "--policy", str(pol), "--junit", str(junit)], capsys)
     assert code == 0, err
     suite = ET.parse(junit).getroot()
-    cases = suite.iter("testcase")
-    assert len(list(cases)) == 2 and not list(suite.iter("failure"))
+    cases = list(suite.iter("testcase"))
+    assert len(cases) == 2 and not list(suite.iter("failure"))
+    sig = {p.get("value") for c in cases for p in c.iter("property") if p.get("name") == "signature"}
+    assert len(sig) == 1 and "|thr:0.5|" in sig.pop()
 
 
 def test_gate_fail_exit_1_one_line_per_failed_rule(runs, tmp_path, capsys):
@@ -145,15 +152,16 @@ def test_gate_on_the_confidence_bound_is_stricter(runs, tmp_path):
     limit = (tp.value + tp.ci95[0]) / 2          # below the value, above the lower bound
     point = load_policy(write_policy(tmp_path, f"rules:\n  - {{metric: tpir, min: {limit}}}\n", "p.yaml"))
     bound = load_policy(write_policy(tmp_path, f"bound: ci\nrules:\n  - {{metric: tpir, min: {limit}}}\n", "c.yaml"))
-    assert judge(st, point)[0].passed and not judge(st, bound)[0].passed
+    assert judge(st, point).passed and not judge(st, bound).passed
 
 
 def test_gate_group_ratio_rule(runs, tmp_path):
     st = load_statistics(runs["a"])
     b = breakdown(st, "fpir", "gender")
+    ratio = b.ratio().value
     pol = load_policy(write_policy(tmp_path, f"rules:\n  - {{metric: fpir, by: gender, max_group_ratio: "
-                                             f"{b.max_ratio * 0.9 if b.max_ratio else 0.5}}}\n"))
-    assert not judge(st, pol)[0].passed
+                                             f"{ratio * 0.9 if ratio else 0.5}}}\n"))
+    assert not judge(st, pol).passed
 
 
 @pytest.mark.parametrize("text, expect", [

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fr_eval.replay.matchers.base import Detection
-from fr_eval.replay.tracking import FaceObs, Tracker, TrackerParams, crop_face, face_quality, iou
+from fr_eval.replay.tracking import FaceObs, Tracker, TrackerParams, best_faces, crop_face, face_quality, iou
 
 FPS = 5.0
 
@@ -18,10 +18,10 @@ def _hist(bin_: int) -> np.ndarray:
 
 
 def _obs(frame: int, x: float, y: float, size: int = 60, *, colour: int = 0, quality: float = 1.0,
-         core: bool = True, crop: bool = True) -> FaceObs:
+         index: int = 0) -> FaceObs:
     x0, y0 = int(round(x)), int(round(y))
     return FaceObs(frame=frame, t=frame / FPS, det=Detection(x0, y0, x0 + size, y0 + size, 1.0), quality=quality,
-                   hist=_hist(colour), core=core, crop=np.zeros((4, 4, 3), np.uint8) if crop else None)
+                   hist=_hist(colour), index=index)
 
 
 def _run(frames: dict[int, list[FaceObs]], params: TrackerParams | None = None, n_frames: int | None = None):
@@ -75,16 +75,23 @@ def test_size_gate_and_distance_gate_start_new_tracks():
     assert len(_run(frames)) == 1
 
 
-def test_each_track_keeps_only_its_best_core_faces():
+def test_each_track_embeds_only_its_best_faces_chosen_from_the_whole_track():
     qualities = [5.0, 9.0, 1.0, 9.0, 7.0, 3.0, 8.0, 2.0]
     frames = {f: [_obs(f, 100 + 4 * f, 100, quality=q)] for f, q in enumerate(qualities)}
-    frames[8] = [_obs(8, 132, 100, quality=100.0, core=False)]  # look-ahead face: tracked, never embedded here
     (track,) = _run(frames, TrackerParams(keep_best=3))
-    assert len(track.obs) == 9
-    assert [o.quality for o in track.best] == [9.0, 9.0, 8.0]
-    assert [o.frame for o in track.best] == [1, 3, 6], "ties go to the earlier face"
-    kept = {o.frame for o in track.obs if o.crop is not None}
-    assert kept == {1, 3, 6}, "crops of faces not kept must be released (memory bounded by open tracks)"
+    assert len(track.obs) == 8
+    best = best_faces(track, 3)
+    assert [o.quality for o in best] == [9.0, 9.0, 8.0]
+    assert [o.frame for o in best] == [1, 3, 6], "ties go to the earlier face"
+    # the choice depends on the whole track only: the same faces fed in two halves give the same best faces
+    first, second = Tracker(TrackerParams(keep_best=3)), Tracker(TrackerParams(keep_best=3))
+    for f in range(4):
+        first.step(f / FPS, frames[f])
+    for f in range(4, 8):
+        second.step(f / FPS, frames[f])
+    (a,), (b,) = first.finish(), second.finish()
+    pieces = best_faces(a, 3) + best_faces(b, 3)
+    assert {o.frame for o in best} <= {o.frame for o in pieces}, "a track's best faces are among its pieces' best"
 
 
 def test_tracker_is_deterministic():

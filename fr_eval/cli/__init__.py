@@ -22,6 +22,7 @@ from fr_eval.errors import FrEvalError
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "replay": ("fr_eval.cli.replay_cmd", "replay", "Run deployment footage through a face matcher."),
     "validate": ("fr_eval.cli.replay_cmd", "validate", "Check a deployment bundle without replaying it."),
+    "verify": ("fr_eval.cli.replay_cmd", "verify", "Check a run folder against its sealed manifest."),
     "matchers": ("fr_eval.cli.replay_cmd", "matchers", "List installed face matchers."),
     "score": ("fr_eval.cli.count_cmds", "score", "Every counting method on a replay run (or many)."),
     "reconcile": ("fr_eval.cli.count_cmds", "reconcile", "Every party's number from one run or counts file, reconciled."),
@@ -68,7 +69,10 @@ def cli(ctx, debug):
 
 def main(argv=None):
     """Console entry point: run the CLI and map errors to exit codes."""
-    debug = os.environ.get("FR_EVAL_DEBUG") or "--debug" in (argv if argv is not None else sys.argv[1:])
+    from fr_eval.cli import options
+
+    options.ARGV = list(argv if argv is not None else sys.argv[1:])
+    debug = os.environ.get("FR_EVAL_DEBUG") or "--debug" in options.ARGV
     try:
         cli.main(args=argv, prog_name="fr-eval", standalone_mode=False)
     except FrEvalError as exc:

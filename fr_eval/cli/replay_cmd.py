@@ -1,14 +1,13 @@
-"""``fr-eval replay``, ``fr-eval validate`` and ``fr-eval matchers``."""
+"""``fr-eval replay``, ``fr-eval validate``, ``fr-eval verify`` and ``fr-eval matchers``."""
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import click
 
-from fr_eval.cli.options import json_option, quiet_option, show_progress
+from fr_eval.cli.options import command_line, echo_json, json_option, quiet_option, show_progress
 
 
 def _matcher_options(pairs: tuple[str, ...]) -> dict:
@@ -19,6 +18,8 @@ def _matcher_options(pairs: tuple[str, ...]) -> dict:
         if "=" not in pair:
             raise InputError(f"--matcher-option {pair!r} is not KEY=VALUE")
         k, v = pair.split("=", 1)
+        if not k.strip():
+            raise InputError(f"--matcher-option {pair!r} has no key", hint="write KEY=VALUE, e.g. upsample=1")
         out[k.strip().replace("-", "_")] = v.strip()
     return out
 
@@ -35,10 +36,9 @@ def _matcher_options(pairs: tuple[str, ...]) -> dict:
 @click.option("--threshold", type=float, default=None, help="Alert threshold (default: the bundle's operated one).")
 @click.option("--top-k", type=int, default=10, show_default=True, help="Candidate scores kept per track.")
 @click.option("--faces-per-track", type=int, default=3, show_default=True,
-              help="Best-quality faces embedded per track (per chunk).")
-@click.option("--chunk-seconds", type=float, default=60.0, show_default=True, help="Length of a work chunk.")
-@click.option("--overlap-seconds", type=float, default=2.0, show_default=True,
-              help="Look-ahead decoded past each chunk to join tracks across the boundary.")
+              help="Best-quality faces embedded per track.")
+@click.option("--chunk-seconds", type=float, default=None,
+              help="Length of a work chunk (default: from the footage and the workers; changes no number).")
 @click.option("--workers", "-j", type=int, default=None, help="Local worker processes (default: every core).")
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT", help="Run chunks on a dask.distributed cluster.")
 @click.option("--keep-embeddings", is_flag=True,
@@ -48,14 +48,15 @@ def _matcher_options(pairs: tuple[str, ...]) -> dict:
 @json_option
 @quiet_option
 def replay(bundle, out, matcher, matcher_opts, scores, fps, threshold, top_k, faces_per_track, chunk_seconds,
-           overlap_seconds, workers, scheduler, keep_embeddings, resume, overwrite, as_json, quiet):
+           workers, scheduler, keep_embeddings, resume, overwrite, as_json, quiet):
     """Replay BUNDLE's footage through a face matcher into the run folder OUT.
 
     Detects faces in sampled frames, links them into face tracks, embeds the
     best faces of each track, scores them against the watchlist and raises one
     alert per track and subject whose similarity reaches the threshold.
     """
-    from fr_eval.replay.pipeline import ExecOptions, ReplayOptions, replay as run_replay
+    from fr_eval.replay.pipeline import ExecOptions, ReplayOptions
+    from fr_eval.replay.pipeline import replay as run_replay
     from fr_eval.replay.tracking import TrackerParams
 
     opts = _matcher_options(matcher_opts)
@@ -63,21 +64,21 @@ def replay(bundle, out, matcher, matcher_opts, scores, fps, threshold, top_k, fa
         opts["path"] = str(scores.resolve())
         matcher = matcher or "scores"
     options = ReplayOptions(matcher=matcher, matcher_options=opts, fps=fps, threshold=threshold, top_k=top_k,
-                            chunk_s=chunk_seconds, overlap_s=overlap_seconds, keep_embeddings=keep_embeddings,
-                            tracker=TrackerParams(keep_best=faces_per_track))
-    execution = ExecOptions(workers=workers, scheduler=scheduler, resume=resume, overwrite=overwrite,
-                            progress=show_progress(quiet))
+                            keep_embeddings=keep_embeddings, tracker=TrackerParams(keep_best=faces_per_track))
+    execution = ExecOptions(workers=workers, scheduler=scheduler, chunk_s=chunk_seconds, resume=resume,
+                            overwrite=overwrite, progress=show_progress(quiet))
     say = (lambda msg: None) if quiet else (lambda msg: click.echo(msg, err=True))
-    result = run_replay(bundle, out, options, execution, on_event=say)
+    result = run_replay(bundle, out, options, execution, on_event=say, command=command_line())
     if as_json:
-        click.echo(json.dumps({"run": str(result.run), "summary": result.summary,
-                               "signature": result.manifest["signature"]}, indent=2))
+        echo_json({"run": str(result.run), "summary": result.summary, "signature": result.manifest["signature"],
+                   "coverage": result.manifest.get("coverage", [])})
         return
     click.echo(format_summary(result.run, result.manifest))
 
 
 def format_summary(run: Path, manifest: dict) -> str:
-    from fr_eval.store.runs import read_table
+    from fr_eval.replay.coverage import describe
+    from fr_eval.store.runs import open_run, read_table
 
     s = manifest["summary"]
     lines = [f"replayed {manifest['bundle']['id']} -> {run}",
@@ -94,7 +95,9 @@ def format_summary(run: Path, manifest: dict) -> str:
     for p in manifest.get("decode_problems", []):
         lines.append(f"  warning    {p['footage']}: decoding broke at {p['broke_at_s']:.2f} s ({p['error']}); "
                      "frames before it were used")
-    alerts = read_table(run, "alerts")
+    for line in describe(manifest.get("coverage", [])):
+        lines.append(f"  coverage   {line}; passages there are not counted")
+    alerts = read_table(run, "alerts", manifest=open_run(run))
     if len(alerts):
         lines.append("  alerts:")
         for a in alerts.sort_values(["camera", "t"]).itertuples():
@@ -136,9 +139,30 @@ def matchers(as_json):
 
     rows = available_matchers()
     if as_json:
-        click.echo(json.dumps([r.__dict__ for r in rows], indent=2))
+        echo_json([r.__dict__ for r in rows])
         return
     width = max((len(r.name) for r in rows), default=4)
     click.echo(f"{'name':<{width}}  {'package':<12} {'version':<10} target")
     for r in rows:
         click.echo(f"{r.name:<{width}}  {r.package:<12} {r.version:<10} {r.target}")
+
+
+@click.command()
+@click.argument("run", type=click.Path(path_type=Path))
+@json_option
+def verify(run, as_json):
+    """Check that every part of a RUN folder is as its sealed manifest lists it (exit 1 when not)."""
+    import sys
+
+    from fr_eval import api
+
+    problems = api.verify(run)
+    if as_json:
+        echo_json({"run": str(run), "ok": not problems, "problems": problems})
+    elif problems:
+        for p in problems:
+            click.echo(f"{run}: {p}")
+    else:
+        click.echo(f"{run}: every part is as sealed (SHA-256 of each part, rows of each table)")
+    if problems:
+        sys.exit(1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 import time
 from pathlib import Path
 
@@ -28,14 +27,10 @@ def report(source, out, fmt, no_redact, quiet):
     sweep, alerts per hour); conditions and groups; alert gallery (bystanders
     blurred); method and provenance.
     """
-    from fr_eval.report import write_report
+    from fr_eval import api
+    from fr_eval.cli.options import command_line
 
-    args = ["fr-eval", "report", str(source), "-o", str(out)]
-    if fmt:
-        args += ["--format", fmt]
-    if no_redact:
-        args.append("--no-redact")
     start = time.perf_counter()
-    write_report(source, out, fmt=fmt, redact=not no_redact, command=" ".join(shlex.quote(a) for a in args))
+    api.report(source, out, fmt=fmt, redact=not no_redact, command=command_line())
     if not quiet:
         click.echo(f"wrote {out} ({time.perf_counter() - start:.1f} s)", err=True)

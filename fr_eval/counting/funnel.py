@@ -1,8 +1,9 @@
-"""The funnel of counts that every counting method divides, and the counts file that holds one.
+"""The funnel of counts that every counting method divides.
 
 A :class:`Funnel` is the single input type of :mod:`fr_eval.counting.methods`: a
-replay run (through :func:`fr_eval.counting.statistics.to_funnel`) and a counts file
-(YAML, for when only published figures exist) both produce one.  Every count is
+replay run (through :func:`fr_eval.counting.counter.funnel`) and a counts file
+(:func:`fr_eval.inputs.counts_file.load_counts`, for when only published figures
+exist) both produce one.  Every count is
 optional; a method that needs a missing count says which one.
 
 The funnel of an LFR deployment::
@@ -22,16 +23,11 @@ frame.  The file format is documented in ``docs/formats.md`` ("Counts file").
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
 from typing import Any, Iterable
-
-import yaml
 
 from fr_eval.errors import InputError
 
-SCHEMA_ID = "fr-eval/counts/1"
 
 #: count keys of a counts file and of a :class:`Funnel`, with their meaning (docs/formats.md quotes these).
 COUNT_KEYS: dict[str, str] = {
@@ -72,27 +68,15 @@ NUMBER_KEYS: dict[str, str] = {
     "footage_hours": "hours of footage (or of operation)",
     "threshold": "the operated alert threshold, in the matcher's similarity scale",
 }
-META_KEYS: dict[str, str] = {
-    "schema": f"'{SCHEMA_ID}'",
-    "id": "short identifier",
-    "title": "human title",
-    "date": "date (or period) of the deployment",
-    "place": "where",
-    "matcher": "the system or algorithm, when known",
-    "sources": "list of {citation, url}",
-    "claims": "list of {id, text, method, reported, source}",
-    "notes": "free text",
-}
-CLAIM_KEYS = {"id": True, "text": False, "method": True, "reported": True, "source": False, "by": False}
-
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 @dataclass(frozen=True)
 class Claim:
     """A figure a party published, to be checked against the counts.
 
-    ``reported`` is kept as written ("19%", 0.19, "1 in 1,000").
+    ``reported`` is kept as written ("19%", 0.19, "1 in 1,000").  ``kind`` is ``published`` (a figure a
+    party published) or ``derived`` (a figure computed from the published counts, e.g. by a reviewer or by
+    fr-eval): the two are counted and shown apart.
     """
 
     id: str
@@ -101,6 +85,7 @@ class Claim:
     text: str = ""
     source: str = ""
     by: str = ""
+    kind: str = "published"
 
 
 @dataclass(frozen=True)
@@ -153,6 +138,8 @@ class Funnel:
     nonwatchlist_frames_alerted: int | None = None
     #: where the counts came from ("counts file PATH" or "run PATH"), for messages
     origin: str = field(default="", compare=False)
+    #: SHA-256 of the counts file the figures were read from (empty when built in memory)
+    source_sha256: str = field(default="", compare=False)
 
     # -- derived counts --------------------------------------------------------------
 
@@ -320,119 +307,6 @@ def check_funnel(funnel: Funnel, where: str = "", *, alerts_per_face: bool = Tru
     if funnel.footage_hours is not None and not (funnel.footage_hours >= 0 and math.isfinite(funnel.footage_hours)):
         raise InputError(f"footage_hours must be a non-negative number, got {funnel.footage_hours!r}", where=where)
     return funnel
-
-
-# -- the counts file --------------------------------------------------------------------
-
-def load_counts(path: str | Path) -> Funnel:
-    """Read and validate a counts file (YAML; format in docs/formats.md).
-
-    Parameters
-    ----------
-    path : the ``.yaml`` file.
-
-    Returns
-    -------
-    Funnel
-        With ``claims`` as :class:`Claim` objects and ``sources`` as dicts.
-
-    Raises
-    ------
-    InputError
-        For unknown keys, negative or non-integer counts, claims naming an
-        unknown method, or stages that do not add up (naming the stage).
-
-    Examples
-    --------
-    >>> f = load_counts("datasets/published/essex-2019.yaml")   # doctest: +SKIP
-    >>> f.alerts, f.verified_correct                            # doctest: +SKIP
-    (42, 8)
-    """
-    path = Path(path)
-    where = str(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such counts file", hint="give a YAML counts file or a replay run folder")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"not valid YAML{at}: {getattr(exc, 'problem', None) or exc}", where=where) from None
-    return counts_from_dict(raw, where=where)
-
-
-def counts_from_dict(raw: Any, *, where: str = "counts") -> Funnel:
-    """Validate a counts mapping (as read from YAML) and build a :class:`Funnel`."""
-    if not isinstance(raw, dict):
-        raise InputError("expected a mapping of counts (alerts: 42, ...)", where=where)
-    allowed = {**META_KEYS, **COUNT_KEYS, **NUMBER_KEYS}
-    for key in raw:
-        if key not in allowed:
-            close = [k for k in allowed if k.replace("_", "") == str(key).replace("_", "").lower()]
-            hint = f"did you mean {close[0]!r}?" if close else "see 'Counts file' in docs/formats.md for the keys"
-            raise InputError(f"unknown key {key!r}", where=where, hint=hint)
-    if raw.get("schema") not in (None, SCHEMA_ID):
-        raise InputError(f"schema {raw['schema']!r} is not {SCHEMA_ID!r}", where=where)
-    values: dict[str, Any] = {}
-    for key in COUNT_KEYS:
-        if raw.get(key) is None:
-            continue
-        v = raw[key]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or (isinstance(v, float) and not v.is_integer()):
-            raise InputError(f"{key} must be a whole number, got {v!r}", where=where,
-                             hint="counts are numbers of faces, alerts or people; write e.g. 42")
-        if v < 0:
-            raise InputError(f"{key} must not be negative, got {v!r}", where=where)
-        values[key] = int(v)
-    for key in NUMBER_KEYS:
-        if raw.get(key) is None:
-            continue
-        v = raw[key]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
-            raise InputError(f"{key} must be a non-negative number, got {v!r}", where=where)
-        values[key] = float(v)
-    ident = str(raw.get("id") or Path(where).stem)
-    if not _ID_RE.match(ident):
-        raise InputError(f"id {ident!r} may only hold letters, digits, '.', '_' and '-'", where=where)
-    sources = raw.get("sources") or []
-    if not isinstance(sources, list) or not all(isinstance(s, dict) and s.get("citation") for s in sources):
-        raise InputError("sources must be a list of {citation, url}", where=where)
-    claims = _claims(raw.get("claims") or [], where)
-    funnel = Funnel(id=ident, title=str(raw.get("title") or ident), date=str(raw.get("date") or ""),
-                    place=str(raw.get("place") or ""), matcher=str(raw.get("matcher") or ""),
-                    sources=tuple(dict(s) for s in sources), claims=tuple(claims),
-                    notes=str(raw.get("notes") or ""), origin=where, **values)
-    return check_funnel(funnel, where)
-
-
-def _claims(items: Any, where: str) -> list[Claim]:
-    from fr_eval.counting.methods import METHODS, parse_reported
-
-    if not isinstance(items, list):
-        raise InputError("claims must be a list of {id, text, method, reported, source}", where=where)
-    out, seen = [], set()
-    for i, item in enumerate(items):
-        w = f"{where}: claims[{i}]"
-        if not isinstance(item, dict):
-            raise InputError("a claim must be a mapping {id, text, method, reported, source}", where=w)
-        for key in item:
-            if key not in CLAIM_KEYS:
-                raise InputError(f"unknown key {key!r}", where=w, hint=f"known keys: {', '.join(CLAIM_KEYS)}")
-        for key, required in CLAIM_KEYS.items():
-            if required and item.get(key) in (None, ""):
-                raise InputError(f"missing key {key!r}", where=w)
-        cid = str(item["id"])
-        if cid in seen:
-            raise InputError(f"duplicate claim id {cid!r}", where=w)
-        seen.add(cid)
-        if item["method"] not in METHODS:
-            raise InputError(f"method {item['method']!r} is not a counting method", where=w,
-                             hint=f"one of: {', '.join(METHODS)}")
-        parse_reported(item["reported"], where=w)  # refuses what cannot be read
-        out.append(Claim(id=cid, method=str(item["method"]), reported=item["reported"],
-                         text=str(item.get("text") or ""), source=str(item.get("source") or ""),
-                         by=str(item.get("by") or "")))
-    return out
 
 
 def funnel_fields() -> list[str]:

@@ -19,7 +19,6 @@ import math
 from typing import Sequence
 
 import numpy as np
-from scipy import stats
 
 CI_METHODS = ("clopper-pearson", "wilson", "bootstrap")
 
@@ -34,8 +33,10 @@ def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, fl
     if n == 0:
         return (math.nan, math.nan)
     alpha = 1.0 - confidence
-    low = 0.0 if k == 0 else float(stats.beta.ppf(alpha / 2, k, n - k + 1))
-    high = 1.0 if k == n else float(stats.beta.ppf(1 - alpha / 2, k + 1, n - k))
+    from scipy.special import betaincinv   # scipy.special, not scipy.stats: a tenth of the import time
+
+    low = 0.0 if k == 0 else float(betaincinv(k, n - k + 1, alpha / 2))
+    high = 1.0 if k == n else float(betaincinv(k + 1, n - k, 1 - alpha / 2))
     return (low, high)
 
 
@@ -52,9 +53,12 @@ def poisson_exact(k: int, n: float, confidence: float = 0.95) -> tuple[float, fl
         raise ValueError(f"a rate needs k >= 0 and n >= 0, got {k}/{n}")
     if n == 0:
         return (math.nan, math.nan)
+    from scipy.special import gammaincinv
+
     alpha = 1.0 - confidence
-    low = 0.0 if k == 0 else float(stats.chi2.ppf(alpha / 2, 2 * k)) / 2
-    high = float(stats.chi2.ppf(1 - alpha / 2, 2 * k + 2)) / 2
+    # chi2.ppf(q, 2k) / 2 == gammaincinv(k, q)
+    low = 0.0 if k == 0 else float(gammaincinv(k, alpha / 2))
+    high = float(gammaincinv(k + 1, 1 - alpha / 2))
     return (low / n, high / n)
 
 
@@ -63,7 +67,9 @@ def wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     _check(k, n)
     if n == 0:
         return (math.nan, math.nan)
-    z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
+    from scipy.special import ndtri
+
+    z = float(ndtri(1 - (1 - confidence) / 2))
     p = k / n
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
@@ -98,7 +104,8 @@ def cluster_bootstrap(numerators: Sequence[int], denominators: Sequence[int], *,
 
 
 def interval(k: int, n: int, method: str = "clopper-pearson", confidence: float = 0.95,
-             clusters: tuple[Sequence[int], Sequence[int]] | None = None, seed: int = 0) -> tuple[float, float]:
+             clusters: tuple[Sequence[int], Sequence[int]] | None = None, seed: int = 0,
+             n_boot: int = 2000) -> tuple[float, float]:
     """Dispatch to one of :data:`CI_METHODS`.
 
     ``bootstrap`` needs ``clusters=(numerators, denominators)``; without clusters
@@ -111,7 +118,7 @@ def interval(k: int, n: int, method: str = "clopper-pearson", confidence: float 
     if method == "bootstrap":
         if clusters is None:
             clusters = ([1] * k + [0] * (n - k), [1] * n)
-        return cluster_bootstrap(*clusters, confidence=confidence, seed=seed)
+        return cluster_bootstrap(*clusters, confidence=confidence, seed=seed, n_boot=n_boot)
     raise ValueError(f"unknown interval method {method!r}; choose one of {', '.join(CI_METHODS)}")
 
 

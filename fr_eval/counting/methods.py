@@ -24,16 +24,21 @@ given, so that repeated passages of one person are not counted as independent.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
 from fr_eval.counting.funnel import Funnel
-from fr_eval.errors import InputError
 from fr_eval.counting.intervals import CI_METHODS, poisson_exact
-from fr_eval.counting.rates import Rate
+from fr_eval.counting.rates import Bounds, Rate, Result, Unavailable
+from fr_eval.errors import InputError
+
+#: metrics a policy or a sweep may name besides the counting methods: alerts per hour of footage
+#: (an :class:`~fr_eval.counting.rates.EventRate` with the exact Poisson interval)
+EXTRA_METRICS = ("alerts_per_hour",)
+#: bootstrap replicates of every cluster-bootstrap interval (in the signature when the bootstrap is used)
+N_BOOT = 2000
 
 
 #: Plain-language sentences for reports ({num}, {den}; {were} and {s} agree with the numerator).
@@ -115,32 +120,6 @@ class Method:
 
     def source(self) -> str:
         return "; ".join(k.citation + (f" <{k.url}>" if k.url else "") for k in self.known_as if k.citation)
-
-
-@dataclass(frozen=True)
-class Unavailable:
-    """A method the counts do not allow, and what is missing."""
-
-    id: str
-    missing: tuple[str, ...]
-    label: str = ""
-    #: every set of counts that would allow the method
-    alternatives: tuple[tuple[str, ...], ...] = ()
-
-    @property
-    def reason(self) -> str:
-        text = f"needs {' and '.join(self.missing)}"
-        others = [alt for alt in self.alternatives if not set(self.missing) <= set(alt)]
-        for alt in others:
-            text += f" (or {' and '.join(alt)})"
-        return text
-
-    def to_dict(self) -> dict[str, Any]:
-        m = METHODS.get(self.id)
-        return {"id": self.id, "label": self.label, "available": False, "value": None, "numerator": None,
-                "denominator": None, "unit": m.unit if m else None, "ci95": [None, None], "one_in": None,
-                "used_by": m.used_by() if m else "", "source": m.source() if m else "",
-                "missing": list(self.missing), "reason": self.reason}
 
 
 # -- sources --------------------------------------------------------------------------
@@ -347,7 +326,7 @@ METHODS: dict[str, Method] = {m.id: m for m in _METHOD_LIST}
 
 def compute(method: str | Method, funnel: Funnel, *, ci: str = "clopper-pearson",
             clusters: Sequence[Funnel] | None = None, seed: int = 0,
-            _intervals: dict[str, tuple[float, float]] | None = None) -> Rate | Unavailable:
+            _intervals: dict[str, tuple[float, float]] | None = None) -> Result:
     """Compute one method on a funnel.
 
     Parameters
@@ -358,20 +337,21 @@ def compute(method: str | Method, funnel: Funnel, *, ci: str = "clopper-pearson"
     clusters : for ``bootstrap``: one funnel per cluster (subject, camera or
         deployment) whose counts sum to ``funnel``; clusters are resampled whole.
         Without clusters, ``bootstrap`` resamples single units.
-    seed : bootstrap seed (results are reproducible).
+    seed : bootstrap seed (results are reproducible; the seed is in the signature).
 
     Returns
     -------
-    Rate or Unavailable
+    Rate, Bounds or Unavailable
         The rate, with ``extra`` holding ``label``, ``used_by``, ``source``,
-        ``said_as`` (and ``bounds`` for ``precision_bounds``); or what is missing.
+        ``said_as``; :class:`~fr_eval.counting.rates.Bounds` for ``precision_bounds``;
+        or what is missing.
     """
     m = METHODS[method] if isinstance(method, str) else method
     if ci not in CI_METHODS:
         raise InputError(f"unknown interval method {ci!r}", hint=f"one of {', '.join(CI_METHODS)}")
     miss = m.missing(funnel)
     if miss is not None:
-        return Unavailable(m.id, miss, m.label, m.requires)
+        return Unavailable(m.id, miss, m.label, m.requires, m.unit)
     k, n = m.counts(funnel)
     extra: dict[str, Any] = {"label": m.label, "used_by": m.used_by(), "source": m.source(), "said_as": m.said_as}
     boot = None
@@ -381,7 +361,7 @@ def compute(method: str | Method, funnel: Funnel, *, ci: str = "clopper-pearson"
             extra["n_clusters"] = len(clusters)
     if m.kind == "rate" and boot is None:
         extra["interval"] = "exact Poisson (Garwood): events per unit, not a proportion"
-        return Rate(m.id, k, n, m.unit, poisson_exact(k, n), "poisson", extra)
+        return Rate(m.id, k, n, m.unit, poisson_exact(k, n), "poisson-exact", extra)
     if k > n:
         # not a proportion (e.g. more false alerts than faces): no binomial interval
         extra["note"] = "numerator exceeds denominator: a rate per unit, not a proportion"
@@ -394,20 +374,17 @@ def compute(method: str | Method, funnel: Funnel, *, ci: str = "clopper-pearson"
         hi_k = n - _g(funnel, "verified_incorrect")
         if boot is not None:
             hi_ci = (_intervals if _intervals is not None else
-                     cluster_intervals([m], clusters, seed=seed))[m.id + ":upper"]
+                     cluster_intervals([m], clusters or [], seed=seed))[m.id + ":upper"]
+            high = Rate(m.id + ":upper", hi_k, n, m.unit, hi_ci, ci, {})
         else:
-            hi_ci = Rate.of("precision_bounds", hi_k, n, m.unit, ci_method=ci, seed=seed).ci95
-        low_ci = rate.ci95[0]
-        bounds = (rate.value, hi_k / n if n else math.nan)
-        rate = Rate(m.id, k, n, m.unit, (low_ci, hi_ci[1]), ci,
-                    {**extra, "bounds": list(bounds), "upper_numerator": hi_k,
-                     "note": "value is the lower bound; ci95 runs from the lower bound's low end "
-                             "to the upper bound's high end"})
+            high = Rate.of(m.id + ":upper", hi_k, n, m.unit, ci_method=ci, seed=seed)
+        note = "the low end counts every unresolved alert wrong, the high end every unresolved alert right"
+        return Bounds(m.id, k, n, m.unit, (rate.ci95[0], high.ci95[1]), ci, {**extra, "note": note}, high=high)
     return rate
 
 
 def compute_all(funnel: Funnel, *, ci: str = "clopper-pearson", clusters: Sequence[Funnel] | None = None,
-                methods: Iterable[str] | None = None, seed: int = 0) -> list[Rate | Unavailable]:
+                methods: Iterable[str] | None = None, seed: int = 0) -> list[Result]:
     """Every method (or those named) on one funnel, in :data:`METHODS` order."""
     ids = list(methods) if methods is not None else list(METHODS)
     unknown = [i for i in ids if i not in METHODS]
@@ -420,7 +397,7 @@ def compute_all(funnel: Funnel, *, ci: str = "clopper-pearson", clusters: Sequen
     return [compute(i, funnel, ci=ci, clusters=clusters, seed=seed, _intervals=intervals) for i in ids]
 
 
-def cluster_intervals(methods: Sequence[Method], clusters: Sequence[Funnel], *, seed: int = 0, n_boot: int = 2000,
+def cluster_intervals(methods: Sequence[Method], clusters: Sequence[Funnel], *, seed: int = 0, n_boot: int = N_BOOT,
                       confidence: float = 0.95, batch: int = 200) -> dict[str, tuple[float, float]]:
     """Cluster-bootstrap intervals of several methods on the same replicates.
 
@@ -466,16 +443,20 @@ def cluster_intervals(methods: Sequence[Method], clusters: Sequence[Funnel], *, 
     return out
 
 
-def result_dict(result: Rate | Unavailable) -> dict[str, Any]:
-    """The JSON form of one result: id, value, numerator, denominator, unit, ci95, one_in, used_by, source."""
-    if isinstance(result, Unavailable):
-        return result.to_dict()
+def result_dict(result: Result) -> dict[str, Any]:
+    """The JSON form of one result: id, value, numerator, denominator, unit, ci95, one_in, text, used_by, source."""
     d = result.to_dict()
-    d["available"] = True
+    d["available"] = not isinstance(result, Unavailable)
+    m = METHODS.get(result.id)
+    if m is not None:
+        d.setdefault("used_by", m.used_by())
+        d.setdefault("source", m.source())
+        d.setdefault("label", m.label)
+        d.setdefault("unit", m.unit)
     return d
 
 
-def results_frame(results: Sequence[Rate | Unavailable]):
+def results_frame(results: Sequence[Result]):
     """The results as a DataFrame, one row per method (missing ones with their reason)."""
     import pandas as pd
 
@@ -490,91 +471,6 @@ def results_frame(results: Sequence[Rate | Unavailable]):
                          "denominator": r.denominator, "unit": r.unit, "ci_low": r.ci95[0], "ci_high": r.ci95[1],
                          "one_in": r.one_in, "missing": ""})
     return pd.DataFrame(rows)
-
-
-# -- reported figures ------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Reported:
-    """A published figure, as a proportion, with the precision it was printed at."""
-
-    value: float
-    kind: str            # "fraction", "percent" or "one_in"
-    text: str
-    decimals: int = 0    # digits after the point as printed (fraction, percent)
-    n: float | None = None          # the N of "1 in N"
-    sig_figs: int | None = None     # significant figures of N
-
-    def matches(self, value: float) -> bool:
-        """Whether ``value`` (a proportion) rounds to this figure at the precision it was printed."""
-        if value is None or math.isnan(value):
-            return False
-        if self.kind == "one_in":
-            if value <= 0:
-                return False
-            return _round_sig(1 / value, self.sig_figs or 1) == _round_sig(self.n, self.sig_figs or 1)
-        scaled = value * (100 if self.kind == "percent" else 1)
-        printed = self.value * (100 if self.kind == "percent" else 1)
-        return _round_half_up(scaled, self.decimals) == round(printed, self.decimals)
-
-
-_PCT = re.compile(r"^\s*(\d+(?:\.(\d+))?)\s*%\s*$")
-_ONE_IN = re.compile(r"^\s*(?:1|one)\s+in\s+(?:every\s+)?([\d,]+(?:\.\d+)?)\s*$", re.IGNORECASE)
-
-
-def parse_reported(reported: Any, *, where: str = "claim") -> Reported:
-    """Read a published figure: ``0.19``, ``"19%"``, ``"1 in 1,000"``.
-
-    >>> parse_reported("19%").value
-    0.19
-    >>> parse_reported("1 in 1,000").n
-    1000.0
-    """
-    if isinstance(reported, bool):
-        raise InputError(f"reported {reported!r} is not a figure", where=where, hint="write 0.19, '19%' or '1 in 1000'")
-    if isinstance(reported, (int, float)):
-        if not 0 <= reported <= 1:
-            raise InputError(f"reported {reported!r} is not a proportion between 0 and 1", where=where,
-                             hint="write percentages as '19%'")
-        text = repr(reported)
-        decimals = len(text.split(".")[1]) if "." in text else 0
-        return Reported(float(reported), "fraction", text, decimals)
-    if isinstance(reported, str):
-        m = _PCT.match(reported)
-        if m:
-            v = float(m.group(1))
-            if v > 100:
-                raise InputError(f"reported {reported!r} is more than 100%", where=where)
-            return Reported(v / 100, "percent", reported.strip(), len(m.group(2) or ""))
-        m = _ONE_IN.match(reported)
-        if m:
-            digits = m.group(1).replace(",", "")
-            n = float(digits)
-            if n < 1:
-                raise InputError(f"reported {reported!r}: N in '1 in N' must be at least 1", where=where)
-            return Reported(1 / n, "one_in", reported.strip(), n=n, sig_figs=_sig_figs(digits))
-    raise InputError(f"reported {reported!r} is not a figure", where=where,
-                     hint="write a proportion (0.19), a percentage ('19%') or '1 in N'")
-
-
-def _sig_figs(digits: str) -> int:
-    if "." in digits:
-        return len(digits.replace(".", "").lstrip("0")) or 1
-    stripped = digits.lstrip("0")
-    return len(stripped.rstrip("0")) or 1
-
-
-def _round_sig(x: float, sig: int) -> float:
-    if x == 0 or not math.isfinite(x):
-        return x
-    digits = sig - int(math.floor(math.log10(abs(x)))) - 1
-    return _round_half_up(x, digits)
-
-
-def _round_half_up(x: float, digits: int) -> float:
-    """Round half away from zero (as people print numbers), robust to binary error."""
-    q = 10.0 ** digits
-    return math.floor(abs(x) * q + 0.5 + 1e-9) / q * (1 if x >= 0 else -1)
 
 
 # -- documentation -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ returns a :class:`Reconciliation` with
   stated hit rate and false-alert rate produce the observed precision, and the precision to expect over a
   range of prevalences and watchlist sizes;
 * a **claims check**: each published figure recomputed from the counts and marked ``reproduced``,
-  ``rounding_inconsistent`` or ``not_reproducible``;
+  ``rounding_inconsistent``, ``contradicted`` or ``not_checkable`` (:mod:`fr_eval.counting.claims`);
 * a plain-language **explanation** generated from these numbers (the PDF report prints it).
 
 Nothing here renders tables; :mod:`fr_eval.report.text` does.
@@ -25,12 +25,12 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from fr_eval.counting.funnel import Claim, Funnel, load_counts
+from fr_eval.counting.claims import STATUSES, ClaimCheck, check_claims, parse_reported, tally
+from fr_eval.counting.funnel import Funnel
+from fr_eval.counting.methods import METHODS, compute_all, result_dict
+from fr_eval.counting.rates import Bounds, Rate, Result, fraction, one_in, percent
 from fr_eval.errors import InputError
-from fr_eval.counting.methods import METHODS, Reported, Unavailable, compute, compute_all, parse_reported, result_dict
-from fr_eval.counting.rates import Rate, pct
-
-STATUSES = ("reproduced", "rounding_inconsistent", "not_reproducible")
+from fr_eval.signature import Signature
 
 
 # -- the waterfall ---------------------------------------------------------------------------
@@ -111,88 +111,6 @@ def waterfall_closes(stages: Sequence[Stage]) -> bool:
     return drops + known[-1].count == stages[0].count if stages[0].count is not None else True
 
 
-# -- the claims check -------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ClaimCheck:
-    """A published figure, recomputed."""
-
-    id: str
-    method: str
-    reported: str
-    reported_value: float
-    status: str
-    reason: str
-    computed: Rate | None = None
-    text: str = ""
-    source: str = ""
-    by: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        c = self.computed
-        return {"id": self.id, "method": self.method, "status": self.status, "reported": self.reported,
-                "reported_value": self.reported_value,
-                "computed": None if c is None or math.isnan(c.value) else c.value,
-                "numerator": None if c is None else c.numerator, "denominator": None if c is None else c.denominator,
-                "ci95": None if c is None else [None if math.isnan(x) else x for x in c.ci95],
-                "reason": self.reason, "text": self.text, "by": self.by, "source": self.source}
-
-
-def check_claim(claim: Claim, funnel: Funnel, *, ci: str = "clopper-pearson") -> ClaimCheck:
-    """Recompute one claim from the counts and say whether they produce it.
-
-    * ``reproduced``: the counts give a value that rounds to the printed figure at the precision it was
-      printed (``19%`` for 8/42 = 19.05%; ``1 in 1,000`` for 7/8,600 at one significant figure).
-    * ``rounding_inconsistent``: it does not, but a slip explains it: truncating instead of rounding, or a
-      count off by one (``45%`` for 9/19 = 47.4%, which 9/20 gives).
-    * ``not_reproducible``: a count the method needs is missing, or the counts cannot give the figure.
-    """
-    rep = parse_reported(claim.reported, where=f"claim {claim.id}")
-    base = dict(id=claim.id, method=claim.method, reported=str(claim.reported), reported_value=rep.value,
-                text=claim.text, source=claim.source, by=claim.by)
-    result = compute(claim.method, funnel, ci=ci)
-    if isinstance(result, Unavailable):
-        return ClaimCheck(status="not_reproducible", reason=f"these counts cannot check it: {claim.method} "
-                                                            f"{result.reason}", **base)
-    value = result.value
-    if rep.matches(value):
-        return ClaimCheck(status="reproduced", computed=result,
-                          reason=f"{_frac(result)} rounds to {claim.reported}", **base)
-    slip = _slip(rep, result.numerator, result.denominator)
-    if slip:
-        return ClaimCheck(status="rounding_inconsistent", computed=result,
-                          reason=f"{_frac(result)} does not round to {claim.reported}; {slip}", **base)
-    lo, hi = result.ci95
-    inside = lo <= rep.value <= hi if not (math.isnan(lo) or math.isnan(hi)) else False
-    where = "inside" if inside else "outside"
-    return ClaimCheck(status="not_reproducible", computed=result,
-                      reason=f"the counts give {_frac(result)}, not {claim.reported} "
-                             f"({where} the 95% interval {_pct(lo)}-{_pct(hi)})", **base)
-
-
-def check_claims(funnel: Funnel, claims: Sequence[Claim] | None = None, *,
-                 ci: str = "clopper-pearson") -> list[ClaimCheck]:
-    """Check every claim of a counts file (or the claims given)."""
-    return [check_claim(c, funnel, ci=ci) for c in (funnel.claims if claims is None else claims)]
-
-
-def _slip(rep: Reported, k: int, n: int) -> str:
-    if n > 0 and rep.kind in ("percent", "fraction"):
-        scale = 100 if rep.kind == "percent" else 1
-        q = 10 ** rep.decimals
-        truncated = math.floor(k / n * scale * q + 1e-9) / q
-        if abs(truncated - round(rep.value * scale, rep.decimals)) < 1e-9:
-            return "it is the value truncated instead of rounded"
-    for dk in (0, -1, 1):
-        for dn in (0, -1, 1):
-            kk, nn = k + dk, n + dn
-            if (dk, dn) == (0, 0) or nn <= 0 or kk < 0 or kk > nn:
-                continue
-            if rep.matches(kk / nn):
-                return f"{kk}/{nn} would give it (a count off by one?)"
-    return ""
-
-
 # -- the base rate ---------------------------------------------------------------------------
 
 def expected_precision(tpir: float, false_alert_rate: float, prevalence: float) -> float:
@@ -265,7 +183,7 @@ PREVALENCES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
 WATCHLIST_FACTORS = (0.1, 0.5, 1.0, 2.0, 10.0)
 
 
-def base_rate(funnel: Funnel, results: Sequence[Rate | Unavailable], *, tpir: float | None = None,
+def base_rate(funnel: Funnel, results: Sequence[Result], *, tpir: float | None = None,
               false_alert_rate: float | None = None, prevalences: Sequence[float] = PREVALENCES,
               watchlist_factors: Sequence[float] = WATCHLIST_FACTORS,
               observed_prevalence: Rate | None = None) -> BaseRate | None:
@@ -293,7 +211,7 @@ def base_rate(funnel: Funnel, results: Sequence[Rate | Unavailable], *, tpir: fl
     upper = prev_upper = None
     bounds = by_id.get("precision_bounds")
     if prec.id == "verified_precision" and bounds is not None:
-        upper = bounds.extra["bounds"][1]
+        upper = bounds.bounds[1] if isinstance(bounds, Bounds) else None
         prev_upper = implied_prevalence(tpir, false_alert_rate, upper)
     size = funnel.watchlist_size
     rows = []
@@ -329,54 +247,44 @@ class Reconciliation:
     title: str
     kind: str                       # "counts" or "run"
     funnel: Funnel
-    methods: list[Rate | Unavailable]
+    methods: list[Result]
     waterfall: list[Stage]
     claims: list[ClaimCheck]
     base_rate: BaseRate | None
     explanation: list[str]
-    signature: str
+    signature: Signature
     ci_method: str
     sources: list[dict[str, str]] = field(default_factory=list)
+    #: what linking could not settle, for a run ("" for counts files)
+    linking: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` form: ``{"methods": [...], "waterfall": [...], "claims": [...], ...}``."""
         alerts = self.funnel.get("alerts")
         return {
-            "id": self.id, "title": self.title, "kind": self.kind, "signature": self.signature,
-            "ci_method": self.ci_method,
-            "methods": [result_dict(r) for r in self.methods],
+            "id": self.id, "title": self.title, "kind": self.kind, "signature": self.signature.short(),
+            "signature_fields": self.signature.to_dict(), "ci_method": self.ci_method,
+            "methods": [result_dict(r) | {"signature": self.signature.for_method(r.id)} for r in self.methods],
             "waterfall": [s.to_dict(alerts) for s in self.waterfall],
             "waterfall_closes": waterfall_closes(self.waterfall),
             "claims": [c.to_dict() for c in self.claims],
+            "claims_tally": {"published": tally(self.claims, "published"), "derived": tally(self.claims, "derived")},
             "base_rate": None if self.base_rate is None else self.base_rate.to_dict(),
             "explanation": list(self.explanation),
             "counts": self.funnel.counts(),
             "sources": list(self.sources),
+            "linking": self.linking,
         }
 
-    def rate(self, method_id: str) -> Rate | Unavailable:
+    def rate(self, method_id: str) -> Result:
         for r in self.methods:
             if r.id == method_id:
                 return r
         raise KeyError(method_id)
 
 
-def load_source(path: str | Path, *, plants_only: bool = False):
-    """A counts file (``.yaml``) as a :class:`Funnel`, or a run folder as :class:`RunStatistics`."""
-    path = Path(path)
-    if path.is_dir():
-        from fr_eval.counting.statistics import load_statistics
-
-        return load_statistics(path, plants_only=plants_only)
-    if path.suffix.lower() in (".yaml", ".yml"):
-        return load_counts(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file or folder", hint="give a replay run folder or a counts file (.yaml)")
-    raise InputError(f"{path}: neither a run folder nor a counts file", hint="counts files end in .yaml")
-
-
 def reconcile(source, *, ci: str = "clopper-pearson", plants_only: bool = False,
-              cluster_by: str = "subject", seed: int = 0) -> Reconciliation:
+              cluster_by: str = "subject", seed: int = 0, strict: bool = False) -> Reconciliation:
     """Reconcile every party's number on one source.
 
     Parameters
@@ -386,6 +294,7 @@ def reconcile(source, *, ci: str = "clopper-pearson", plants_only: bool = False,
     ci : ``clopper-pearson`` (default), ``wilson`` or ``bootstrap``.
     plants_only : restrict watchlisted passages to planted volunteers (runs only).
     cluster_by : for ``bootstrap`` on a run: ``subject`` (default), ``camera`` or ``deployment``.
+    strict : refuse a run whose truth links are ambiguous.
 
     Returns
     -------
@@ -397,20 +306,26 @@ def reconcile(source, *, ci: str = "clopper-pearson", plants_only: bool = False,
     >>> rec.rate("verified_precision").format()                  # doctest: +SKIP
     '8/42 = 19.0% [8.6%, 34.1%] per alert'
     """
-    from fr_eval.counting.statistics import RunStatistics, to_funnel
+    from fr_eval.counting.counter import cluster_funnels
+    from fr_eval.counting.counter import funnel as run_funnel
+    from fr_eval.counting.load import load_source
+    from fr_eval.counting.signing import signature_for
+    from fr_eval.counting.statistics import RunStatistics
 
     if isinstance(source, (str, Path)):
-        source = load_source(source, plants_only=plants_only)
+        source = load_source(source, plants_only=plants_only, strict=strict)
     clusters = None
     observed_prev = None
+    linking = ""
     if isinstance(source, RunStatistics):
         stats = source
-        funnel = to_funnel(stats)
+        funnel = run_funnel(stats)
         if ci == "bootstrap":
-            clusters = list(to_funnel(stats, by=cluster_by).values())
-        kind, signature = "run", stats.signature
+            clusters = list(cluster_funnels(stats, cluster_by).values())
+        kind = "run"
         title = stats.bundle.title if stats.bundle is not None else stats.deployment
         sources = list(getattr(stats.bundle, "sources", []) or [])
+        linking = stats.linking.summary() if stats.has_truth else ""
         if stats.has_truth and len(stats.passages):
             n = len(stats.passages)
             k = int(stats.passages["watchlisted"].sum())
@@ -421,17 +336,18 @@ def reconcile(source, *, ci: str = "clopper-pearson", plants_only: bool = False,
             raise InputError("--plants-only applies to replay runs",
                              hint="a counts file gives plant_passages and plant_alerts directly")
         funnel = source
-        kind, signature, title = "counts", f"counts:{funnel.id}", funnel.title or funnel.id
+        kind, title = "counts", funnel.title or funnel.id
         sources = list(funnel.sources)
     else:
         raise TypeError(f"cannot reconcile a {type(source).__name__}")
+    signature = signature_for(source, ci=ci, seed=seed, cluster_by=cluster_by if ci == "bootstrap" else None)
     results = compute_all(funnel, ci=ci, clusters=clusters, seed=seed)
     stages = waterfall(funnel)
     claims = check_claims(funnel, ci=ci)
     br = base_rate(funnel, results, observed_prevalence=observed_prev)
     rec = Reconciliation(id=funnel.id, title=title, kind=kind, funnel=funnel, methods=results, waterfall=stages,
                          claims=claims, base_rate=br, explanation=[], signature=signature, ci_method=ci,
-                         sources=sources)
+                         sources=sources, linking=linking)
     rec.explanation = explain(rec)
     return rec
 
@@ -447,8 +363,10 @@ def explain(rec: Reconciliation) -> list[str]:
         what = ("the bundle has no truth.csv (who passed, and who is on the watchlist) and no adjudication.csv "
                 "(what the officers did with each alert)" if rec.kind == "run" else
                 "the file gives no pair of counts that a method divides")
-        out.append(f"No counting method can be computed: {what}. {_n(f.get('alerts') or 0, 'alert was', 'alerts were')} "
-                   "raised, but how many were right cannot be counted without them.")
+        alerts = f.get("alerts")
+        tail = (f" {_n(alerts, 'alert was', 'alerts were')} raised, but how many were right cannot be counted "
+                "without them." if alerts is not None else "")
+        out.append(f"No counting method can be computed: {what}.{tail}")
         return out
     # 1. the units
     by_unit: dict[str, list[Rate]] = {}
@@ -476,7 +394,7 @@ def explain(rec: Reconciliation) -> list[str]:
     a = f.get("alerts")
     if a and "precision_bounds" in rates:
         b = rates["precision_bounds"]
-        lo, hi = b.extra["bounds"]
+        lo, hi = b.bounds if isinstance(b, Bounds) else (b.value, b.value)
         unresolved = a - f.get("verified_correct") - f.get("verified_incorrect")
         pieces = []
         for label, key in (("rejected by the operators at once", "operator_rejected"), ("lost in the crowd", "lost"),
@@ -505,7 +423,7 @@ def explain(rec: Reconciliation) -> list[str]:
         moral = (": a per-face rate can be tiny while most alerts are wrong" if far.value < 0.01 and share is not None
                  and share.value > 0.5 else "")
         if far.numerator:
-            out.append(f"A false-alert rate of 1 in {_one_in(far)} ({far.numerator} false alerts over "
+            out.append(f"A false-alert rate of {one_in(far.value)} ({far.numerator} false alerts over "
                        f"{far.denominator:,} faces processed) divides by every face the cameras saw{extra}{moral}.")
         elif far.denominator:
             out.append(f"No false alert was raised on {far.denominator:,} faces processed; with so few faces the "
@@ -514,8 +432,8 @@ def explain(rec: Reconciliation) -> list[str]:
     if ("false_alert_rate" in rates and "false_alert_rate_per_frame" in rates
             and rates["false_alert_rate"].numerator):
         pf, pp = rates["false_alert_rate_per_frame"], rates["false_alert_rate"]
-        out.append(f"Counting every sampled frame with a face as a face processed turns 1 in {_one_in(pp)} into "
-                   f"1 in {_one_in(pf)}: the denominator grows from {pp.denominator:,} faces to "
+        out.append(f"Counting every sampled frame with a face as a face processed turns {one_in(pp.value)} into "
+                   f"{one_in(pf.value)}: the denominator grows from {pp.denominator:,} faces to "
                    f"{pf.denominator:,} face detections, while the alerts do not multiply.")
     # 4. base rate
     br = rec.base_rate
@@ -526,74 +444,55 @@ def explain(rec: Reconciliation) -> list[str]:
     elif br is not None and br.prevalence and not math.isnan(br.prevalence):
         lo, hi = br.prevalence_range
         text = (f"Base rate: a hit rate of {_pct(br.tpir)} ({br.tpir_from}) and a false-alert rate of "
-                f"1 in {_one_in_value(br.false_alert_rate)} ({br.far_from}) produce the observed precision of "
+                f"{one_in(br.false_alert_rate)} ({br.far_from}) produce the observed precision of "
                 f"{_pct(br.precision.value)} ({br.precision_from} {br.precision.numerator}/"
-                f"{br.precision.denominator}) only if about 1 in {_round_nice(1 / br.prevalence)} passers-by is "
+                f"{br.precision.denominator}) only if about {one_in(br.prevalence)} passers-by is "
                 f"on the watchlist")
         if not (math.isnan(lo) or math.isnan(hi)) and lo > 0:
-            text += (f" (1 in {_round_nice(1 / hi)} to 1 in {_round_nice(1 / lo)} across the 95% interval of "
+            text += (f" ({one_in(hi)} to {one_in(lo)} across the 95% interval of "
                      f"the precision)")
         text += "."
         if br.prevalence < 0.01:
             text += " When almost everyone walking past is not wanted, even rare false alerts outnumber the true ones."
         if br.prevalence_upper:
             text += (f" If every unresolved alert had been right ({_pct(br.precision_upper)}), the prevalence "
-                     f"would be about 1 in {_round_nice(1 / br.prevalence_upper)}.")
+                     f"would be about {one_in(br.prevalence_upper)}.")
         g = br.grid[br.grid["watchlist_factor"] == 1.0]
         pts = [(p, e) for p, e in zip(g["prevalence"], g["expected_precision"]) if p in (1e-4, 1e-3, 1e-2)]
         if pts:
             text += " The same system would give " + ", ".join(
-                f"{_pct(e)} at 1 in {_round_nice(1 / p)}" for p, e in pts) + "."
+                f"{_pct(e)} at {one_in(p)}" for p, e in pts) + "."
         if br.observed_prevalence is not None and br.observed_prevalence.denominator:
             op = br.observed_prevalence
             text += (f" In this run {op.numerator} of {op.denominator} passages were watchlisted "
-                     f"(1 in {_round_nice(op.one_in) if op.one_in else 'none'}).")
+                     f"({one_in(op.value) if op.numerator else 'none'}).")
         out.append(text)
-    # 5. claims
-    if rec.claims:
-        counts = {s: sum(1 for c in rec.claims if c.status == s) for s in STATUSES}
-        out.append(f"Claims: {counts['reproduced']} of {len(rec.claims)} reproduce from these counts"
-                   + (f", {counts['rounding_inconsistent']} are inconsistent with them by rounding or an off-by-one "
-                      f"count" if counts["rounding_inconsistent"] else "")
-                   + (f", {counts['not_reproducible']} cannot be reproduced" if counts["not_reproducible"] else "")
-                   + ".")
-        for c in rec.claims:
+    # 5. claims: published figures and derived ones apart
+    for kind, noun in (("published", "published claims"), ("derived", "figures derived from the published counts")):
+        checks = [c for c in rec.claims if c.kind == kind]
+        if not checks:
+            continue
+        t = tally(checks, kind)
+        parts = [f"{t[st]} {st.replace('_', ' ')}" for st in STATUSES if t[st]]
+        out.append(f"Of {len(checks)} {noun}: " + ", ".join(parts) + ".")
+        for c in checks:
             if c.status != "reproduced":
                 who = f" ({c.by})" if c.by else ""
                 m = METHODS[c.method]
-                out.append(f"'{c.reported}'{who} is a {m.id} figure, per {m.unit}: {c.reason}.")
+                out.append(f"'{c.reported}'{who} is a {m.id} figure, per {m.unit}: {c.status.replace('_', ' ')}: "
+                           f"{c.reason}.")
     return out
 
 
-# -- small formatting helpers (numbers only; tables live in render_text) ------------------------
+# -- the formatter's pieces, as the sentences use them --------------------------------------------
 
-def _pct(x: float | None, digits: int = 1) -> str:
-    return pct(x, digits, missing="n/a")
+def _pct(x: float | None) -> str:
+    return percent(x)
 
 
 def _frac(r: Rate) -> str:
-    return f"{r.numerator}/{r.denominator} = {_pct(r.value)}"
-
-
-def _one_in(r: Rate) -> str:
-    return "never" if not r.numerator else _n_in(r.denominator / r.numerator)
-
-
-def _one_in_value(x: float) -> str:
-    return "never" if not x else _n_in(1 / x)
-
-
-def _n_in(n: float) -> str:
-    return f"{n:,.0f}" if n >= 10 else f"{n:.2f}".rstrip("0").rstrip(".")
+    return f"{fraction(r.numerator, r.denominator)} = {percent(r.value)}"
 
 
 def _n(k: int, one: str, many: str) -> str:
-    return f"{k} {one if k == 1 else many}"
-
-
-def _round_nice(x: float) -> str:
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    if x >= 100:
-        return f"{round(x, -int(math.floor(math.log10(x))) + 1):,.0f}"
-    return _n_in(x)
+    return f"{k:,} {one if k == 1 else many}"

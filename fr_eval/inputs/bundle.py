@@ -10,13 +10,13 @@ the fix, so the CLI can print one line and exit 2.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from fr_eval.errors import InputError
 
@@ -140,12 +140,9 @@ def load_bundle(path: str | Path, *, check_media: bool = True) -> Bundle:
     if not spec_path.is_file():
         raise InputError(f"{spec_path}: missing", hint="a bundle folder needs a deployment.yaml (docs/formats.md)")
     where = str(spec_path)
-    try:
-        raw = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        at = f" at line {line + 1}" if line is not None else ""
-        raise InputError(f"{where}: not valid YAML{at}: {getattr(exc, 'problem', exc)}") from None
+    from fr_eval.inputs.yamlfile import load_yaml
+
+    raw = load_yaml(spec_path, what="deployment.yaml")
     if not isinstance(raw, dict):
         raise InputError(f"{where}: expected a mapping of keys (id, place, footage, ...)")
     _check_keys(raw, TOP_KEYS, where)
@@ -243,6 +240,9 @@ def _footage(raw, root, start, where, check_media) -> list[Footage]:
         if check_media:
             if not path.exists():
                 raise InputError(f"{w}: {item['path']} does not exist", hint="check the path (relative to the bundle)")
+            if not (path.is_file() or path.is_dir()):
+                raise InputError(f"{w}: {item['path']} is not a regular file or a folder of frames",
+                                 hint="a pipe or device would never end; copy the recording to a file")
             if path.is_file() and path.suffix.lower() not in VIDEO_SUFFIXES:
                 raise InputError(f"{w}: {item['path']} is not a video file ({', '.join(VIDEO_SUFFIXES)}) "
                                  "or a folder of frames")
@@ -278,7 +278,7 @@ def _truth(root, rel, demo_cols, cameras, subjects) -> pd.DataFrame:
     _unique(df, "passage_id", path)
     _known(df, "camera", cameras, path, "a camera of the footage list")
     for col in ("t_start", "t_end"):
-        df[col] = _numeric_column(df, col, path)
+        df[col] = numeric_column(df, col, path)
     bad = df.index[df["t_start"] > df["t_end"]]
     if len(bad):
         raise InputError(f"{path}: line {bad[0] + 2}: t_start is after t_end")
@@ -286,7 +286,7 @@ def _truth(root, rel, demo_cols, cameras, subjects) -> pd.DataFrame:
         raise InputError(f"{path}: times must be seconds from the footage start (>= 0)")
     for col in ("x0", "y0", "x1", "y1"):
         if col in df.columns:
-            df[col] = _numeric_column(df, col, path, allow_empty=True)
+            df[col] = numeric_column(df, col, path, allow_empty=True)
     df["plant"] = _bool_column(df, "plant", path)
     df["subject_id"] = df["subject_id"].where(df["subject_id"] != "", None)
     unknown = df["subject_id"].dropna()
@@ -315,9 +315,9 @@ def _truth_boxes(root, rel, passages) -> pd.DataFrame:
     df = read_csv(path, TRUTH_BOX_COLUMNS, rel)
     _known(df, "passage_id", passages, path, "a passage_id of the truth CSV")
     for col in ("t", "x0", "y0", "x1", "y1"):
-        df[col] = _numeric_column(df, col, path)
+        df[col] = numeric_column(df, col, path)
     if "visible" in df.columns:
-        df["visible"] = _numeric_column(df, "visible", path, allow_empty=True)
+        df["visible"] = numeric_column(df, "visible", path, allow_empty=True)
         bad = df.index[(df["visible"] < 0) | (df["visible"] > 1)]
         if len(bad):
             raise InputError(f"{path}: line {bad[0] + 2}: visible must be a share between 0 and 1")
@@ -339,7 +339,7 @@ def _adjudication(root, rel, cameras) -> pd.DataFrame:
         _unique(df, "alert_id", path)
     else:
         _known(df, "camera", cameras, path, "a camera of the footage list")
-        df["t"] = _numeric_column(df, "t", path)
+        df["t"] = numeric_column(df, "t", path)
     for col, values in ADJUDICATION_VALUES.items():
         bad = df.index[~df[col].isin(values)]
         if len(bad):
@@ -384,12 +384,26 @@ def read_csv(path: Path, columns: dict[str, bool], label: str) -> pd.DataFrame:
     return df.apply(lambda s: s.str.strip()) if len(df) else df
 
 
-def _numeric_column(df, col, path, allow_empty=False) -> pd.Series:
-    values = pd.to_numeric(df[col].replace("", None if allow_empty else "x"), errors="coerce")
-    bad = df.index[values.isna() & ~((df[col] == "") & allow_empty)]
+def exact_float(text: str) -> float:
+    """A decimal string as the nearest float64 (Python's correctly rounded parser: ``0.6399999999`` stays
+    itself); NaN for anything that is not a finite number."""
+    try:
+        x = float(text)
+    except (TypeError, ValueError):
+        return math.nan
+    return x if math.isfinite(x) else math.nan
+
+
+def numeric_column(df, col, path, allow_empty=False) -> pd.Series:
+    """A CSV column as exact float64; a value that is not a finite number is a one-line error naming its line."""
+    values = pd.Series([exact_float(v) for v in df[col]], index=df.index, dtype="float64")
+    empty = df[col] == ""
+    bad = df.index[values.isna() & ~(empty & allow_empty)]
     if len(bad):
-        raise InputError(f"{path}: line {bad[0] + 2}: {col} {df.at[bad[0], col]!r} is not a number")
-    return values.astype(float)
+        raise InputError(f"{path}: line {bad[0] + 2}: {col} {df.at[bad[0], col]!r} is not a finite number")
+    return values
+
+
 
 
 def _bool_column(df, col, path) -> pd.Series:

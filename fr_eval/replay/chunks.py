@@ -1,17 +1,21 @@
-"""Replay work in time chunks: the unit of parallelism, of resumption and of retries.
+"""Replay work in time chunks: the unit of parallelism, of resumption and of retries -- never of the numbers.
 
-A footage is cut into chunks of ``chunk_s`` seconds.  A worker decodes its
-chunk plus ``overlap_s`` seconds of look-ahead, detects faces, tracks them,
-embeds each track's best faces and scores them against the watchlist, then
-writes the chunk's results atomically to ``RUN/chunks/`` with a ``.done.json``
-marker written last.  A chunk either has its marker (finished, never redone) or
-not (redone from scratch), so a killed worker loses only its own chunk.
+Two passes make the results independent of how the footage is cut:
 
-Stitching joins tracks across a boundary: the last chunk's tracks that run into
-the look-ahead share detections (same frame, same box) with the next chunk's
-tracks, and shared detections are paired with ``linear_sum_assignment``.  The
-chunk grid is a run parameter, not a worker count, so 1 worker, N workers or a
-Dask cluster produce identical tables.
+1. **Chunk workers** (in parallel): decode the chunk's sampled frames, detect faces, measure each face's
+   quality and appearance histogram, follow them with a local tracker, and embed the best faces of each
+   local track piece (scored against the watchlist at once, so crops never leave the worker).  A chunk
+   writes its results atomically to ``RUN/chunks/`` with a ``.done.json`` marker last; a chunk either has
+   its marker (finished, never redone) or not (redone from scratch), so a killed worker loses only its own
+   chunk.
+2. **The coordinator** runs one tracker over the whole footage's detections in time order -- tracking is
+   cheap next to detection -- and takes each track's best faces from the whole track
+   (:func:`fr_eval.replay.tracking.best_faces`).  Those faces were almost always embedded by a worker (a
+   track's best faces are among the best of its pieces); any that was not is decoded again and embedded
+   (:func:`embed_missing`, counted in the manifest).
+
+So the tracks, the faces embedded, every score and every alert time are the same for any chunk size, any
+number of workers and any scheduler (tests check it).
 """
 
 from __future__ import annotations
@@ -28,9 +32,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fr_eval.store.atomic import write_json, write_parquet
 from fr_eval.replay.footage import DecodeReport, sample_frames
-from fr_eval.replay.tracking import FaceObs, Tracker, TrackerParams, crop_face, face_quality
+from fr_eval.replay.tracking import FaceObs, Track, Tracker, TrackerParams, best_faces, crop_face, face_quality
+from fr_eval.store.atomic import write_json, write_parquet
 
 
 @dataclass(frozen=True)
@@ -40,8 +44,7 @@ class ChunkSpec:
     path: str
     camera: str
     t0: float
-    t1: float            # end of the chunk's own range
-    overlap_s: float     # look-ahead decoded beyond t1 to stitch tracks
+    t1: float            # end of the chunk (exclusive); inf for the last chunk
     fps: float
     folder_fps: float | None
 
@@ -59,17 +62,15 @@ class ChunkParams:
 
 
 def plan_chunks(footage_index: int, path: Path, camera: str, duration_s: float, *, fps: float, chunk_s: float,
-                overlap_s: float, folder_fps: float | None = None) -> list[ChunkSpec]:
-    """Cut one footage into chunks of ``chunk_s`` seconds (the last may be shorter)."""
+                folder_fps: float | None = None) -> list[ChunkSpec]:
+    """Cut one footage into chunks of ``chunk_s`` seconds (the last reads to the end)."""
     if not math.isfinite(duration_s) or duration_s <= 0:
-        # unknown duration: one chunk that reads to the end
-        return [ChunkSpec(footage_index, 0, str(path), camera, 0.0, math.inf, overlap_s, fps, folder_fps)]
+        return [ChunkSpec(footage_index, 0, str(path), camera, 0.0, math.inf, fps, folder_fps)]
     n = max(1, math.ceil(duration_s / chunk_s - 1e-9))
     specs = []
     for c in range(n):
-        t0 = c * chunk_s
         t1 = math.inf if c == n - 1 else (c + 1) * chunk_s
-        specs.append(ChunkSpec(footage_index, c, str(path), camera, t0, t1, overlap_s, fps, folder_fps))
+        specs.append(ChunkSpec(footage_index, c, str(path), camera, c * chunk_s, t1, fps, folder_fps))
     return specs
 
 
@@ -80,98 +81,95 @@ def chunk_paths(run: Path, spec: ChunkSpec) -> dict[str, Path]:
 
 
 def is_done(run: Path, spec: ChunkSpec) -> bool:
-    paths = chunk_paths(run, spec)
-    return all(p.is_file() for p in paths.values())
+    return all(p.is_file() for p in chunk_paths(run, spec).values())
 
 
-# -- one chunk ---------------------------------------------------------------
+# -- one chunk (a worker) ------------------------------------------------------------------------
 
 def process_chunk(spec: ChunkSpec, matcher, gallery: np.ndarray, params: ChunkParams, run: Path,
                   progress=None) -> dict[str, Any]:
-    """Detect, track, embed and score one chunk; write its results; return its stats."""
+    """Detect, track locally, embed and score one chunk; write its results; return its stats."""
     started = time.perf_counter()
     tracker = Tracker(params.tracker)
     report = DecodeReport()
-    end = spec.t1 + spec.overlap_s
-    n_faces = 0
-    n_core_frames = 0
-    last_t = None
-    detect_s = 0.0
-    for frame in sample_frames(Path(spec.path), fps=spec.fps, t0=spec.t0, t1=end, folder_fps=spec.folder_fps,
+    keep = params.tracker.keep_best
+    obs_rows: list[dict] = []
+    best: dict[int, list[tuple[tuple, FaceObs, np.ndarray, tuple[int, int]]]] = {}
+    n_frames, first_t, last_t, detect_s = 0, None, None, 0.0
+    for frame in sample_frames(Path(spec.path), fps=spec.fps, t0=spec.t0, t1=spec.t1, folder_fps=spec.folder_fps,
                                report=report, threads=params.threads):
-        core = frame.t < spec.t1
-        n_core_frames += core
+        n_frames += 1
+        first_t = frame.t if first_t is None else first_t
         last_t = frame.t
         t_det = time.perf_counter()
         dets = matcher.detect(frame.image)
         detect_s += time.perf_counter() - t_det
         obs = []
-        for d in dets:
+        for i, d in enumerate(dets):
             q, hist = face_quality(frame.image, d)
-            ob = FaceObs(frame.index, frame.t, d, q, hist, core=core)
-            if core:
-                ob.crop, ob.crop_origin = crop_face(frame.image, d, params.tracker.crop_margin)
-            obs.append(ob)
-        n_faces += sum(o.core for o in obs)
-        tracker.step(frame.t, obs)
+            obs.append(FaceObs(frame.index, frame.t, d, q, hist, index=i))
+            obs_rows.append({"frame": frame.index, "t": frame.t, "det_index": i, "x0": d.x0, "y0": d.y0,
+                             "x1": d.x1, "y1": d.y1, "det_score": d.score, "quality": q, "hist": hist})
+        for tr, ob in tracker.step(frame.t, obs):
+            key = (-ob.quality, ob.t, ob.index)
+            kept = best.setdefault(tr.local_id, [])
+            if len(kept) < keep or key < kept[-1][0]:
+                crop, origin = crop_face(frame.image, ob.det, params.tracker.crop_margin)
+                kept.append((key, ob, crop, origin))
+                kept.sort(key=lambda x: x[0])
+                del kept[keep:]
         if progress is not None:
             progress(1)
-    tracks = [tr for tr in tracker.finish() if any(o.core for o in tr.obs)]
-
-    obs_rows, face_rows = [], []
     t_emb = time.perf_counter()
-    for tr in tracks:
-        embedded = set()
-        for ob in tr.best:
-            d = ob.det
-            ox, oy = ob.crop_origin
-            local = type(d)(d.x0 - ox, d.y0 - oy, d.x1 - ox, d.y1 - oy, d.score)
-            vec = matcher.embed(ob.crop, [local])[0]
-            sims = matcher.compare(vec[None, :], gallery)[0] if len(gallery) else np.zeros(0, np.float32)
-            retain = params.keep_embeddings or (len(sims) and float(sims.max()) >= params.threshold)
-            face_rows.append({"local_track": tr.local_id, "frame": ob.frame, "t": ob.t,
-                              "sims": sims.astype(np.float32), "embedding": vec if retain else None})
-            embedded.add(id(ob))
-            ob.crop = None
-        for ob in tr.obs:
-            d = ob.det
-            obs_rows.append({"local_track": tr.local_id, "frame": ob.frame, "t": ob.t, "x0": d.x0, "y0": d.y0,
-                             "x1": d.x1, "y1": d.y1, "det_score": d.score, "quality": ob.quality,
-                             "core": ob.core, "embedded": id(ob) in embedded})
+    face_rows = [embed_face(matcher, gallery, params, ob, crop, origin)
+                 for kept in best.values() for _, ob, crop, origin in kept]
     embed_s = time.perf_counter() - t_emb
-
     paths = chunk_paths(run, spec)
     write_parquet(paths["obs"], _obs_table(obs_rows))
     write_parquet(paths["faces"], _faces_table(face_rows))
-    stats = {"chunk": spec.name, "frames_sampled": n_core_frames,
-             "lookahead_frames": report.frames_sampled - n_core_frames, "frames_decoded": report.frames_decoded,
-             "faces": n_faces, "tracks": len(tracks), "embedded": len(face_rows),
+    stats = {"chunk": spec.name, "frames_sampled": n_frames, "frames_decoded": report.frames_decoded,
+             "faces": len(obs_rows), "local_tracks": len(best), "embedded": len(face_rows),
              "seconds": round(time.perf_counter() - started, 3), "detect_s": round(detect_s, 3),
              "embed_s": round(embed_s, 3), "broke_at_s": report.broke_at_s, "decode_error": report.error,
-             "last_t": last_t}
+             "first_t": first_t, "last_t": last_t}
     write_json(paths["done"], stats)
     return stats
 
 
-OBS_SCHEMA = pa.schema([("local_track", pa.int32()), ("frame", pa.int64()), ("t", pa.float64()),
+def embed_face(matcher, gallery: np.ndarray, params: ChunkParams, ob: FaceObs, crop: np.ndarray,
+               origin: tuple[int, int]) -> dict[str, Any]:
+    """Embed one face from its crop and score it against the watchlist (float64 similarities)."""
+    d = ob.det
+    ox, oy = origin
+    local = type(d)(d.x0 - ox, d.y0 - oy, d.x1 - ox, d.y1 - oy, d.score)
+    vec = matcher.embed(crop, [local])[0]
+    sims = (np.asarray(matcher.compare(vec[None, :], gallery)[0], dtype=np.float64) if len(gallery)
+            else np.zeros(0, np.float64))
+    retain = params.keep_embeddings or (len(sims) and float(np.max(sims)) >= params.threshold)
+    return {"frame": ob.frame, "det_index": ob.index, "t": ob.t, "sims": sims,
+            "embedding": np.asarray(vec, dtype=np.float32) if retain else None}
+
+
+OBS_SCHEMA = pa.schema([("frame", pa.int64()), ("t", pa.float64()), ("det_index", pa.int32()),
                         ("x0", pa.int32()), ("y0", pa.int32()), ("x1", pa.int32()), ("y1", pa.int32()),
-                        ("det_score", pa.float32()), ("quality", pa.float32()), ("core", pa.bool_()),
-                        ("embedded", pa.bool_())])
-FACES_SCHEMA = pa.schema([("local_track", pa.int32()), ("frame", pa.int64()), ("t", pa.float64()),
-                          ("sims", pa.list_(pa.float32())), ("embedding", pa.list_(pa.float32()))])
+                        ("det_score", pa.float32()), ("quality", pa.float64()), ("hist", pa.list_(pa.float32()))])
+FACES_SCHEMA = pa.schema([("frame", pa.int64()), ("det_index", pa.int32()), ("t", pa.float64()),
+                          ("sims", pa.list_(pa.float64())), ("embedding", pa.list_(pa.float32()))])
 
 
 def _obs_table(rows) -> pa.Table:
     if not rows:
         return OBS_SCHEMA.empty_table()
-    return pa.Table.from_pylist(rows, schema=OBS_SCHEMA)
+    cols = {f.name: [r[f.name] for r in rows] for f in OBS_SCHEMA if f.name != "hist"}
+    cols["hist"] = [np.asarray(r["hist"], dtype=np.float32).tolist() for r in rows]
+    return pa.Table.from_pydict(cols, schema=OBS_SCHEMA)
 
 
 def _faces_table(rows) -> pa.Table:
     if not rows:
         return FACES_SCHEMA.empty_table()
-    cols = {"local_track": [r["local_track"] for r in rows], "frame": [r["frame"] for r in rows],
-            "t": [r["t"] for r in rows], "sims": [r["sims"].tolist() for r in rows],
+    cols = {"frame": [r["frame"] for r in rows], "det_index": [r["det_index"] for r in rows],
+            "t": [r["t"] for r in rows], "sims": [np.asarray(r["sims"], dtype=np.float64).tolist() for r in rows],
             "embedding": [None if r["embedding"] is None else np.asarray(r["embedding"]).tolist() for r in rows]}
     return pa.Table.from_pydict(cols, schema=FACES_SCHEMA)
 
@@ -184,59 +182,103 @@ def read_chunk(run: Path, spec: ChunkSpec) -> tuple[pd.DataFrame, pd.DataFrame, 
     return obs, faces, stats
 
 
-# -- stitching ---------------------------------------------------------------
+# -- the whole footage (the coordinator) ------------------------------------------------------------
 
-def stitch(run: Path, specs: list[ChunkSpec]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Join the chunks of one footage into final tracks.
+@dataclass
+class FootageTracks:
+    """One footage after global tracking: detections with track ids, the tracks, the chosen faces."""
 
-    Returns ``(detections, faces)`` where every row carries ``track_id`` (the id
-    of the track's first part) and ``chunk`` (the chunk that owns the track).
-    Detections are the chunks' core detections only, so none is counted twice.
-    """
-    all_obs, all_faces = [], []
-    prev_obs = None
-    prev_ids: dict[int, str] = {}
+    detections: pd.DataFrame        # one row per detection: track_id, frame, t, box, det_score, quality, embedded
+    tracks: pd.DataFrame            # one row per track
+    chosen: pd.DataFrame            # the faces to embed: track_id, frame, det_index, t, box
+    faces: pd.DataFrame             # embedded faces found in the chunks: frame, det_index, t, sims, embedding
+
+
+def track_footage(run: Path, specs: list[ChunkSpec], params: TrackerParams, camera: str,
+                  footage: int) -> FootageTracks:
+    """One tracker over the footage's detections in time order; each track's best faces chosen whole."""
+    obs_parts, face_parts = [], []
     for spec in specs:
         obs, faces, _ = read_chunk(run, spec)
-        ids = {lt: f"{spec.camera}-{spec.footage:02d}-{spec.chunk:04d}-{lt:04d}" for lt in obs["local_track"].unique()}
-        if prev_obs is not None and len(prev_obs) and len(obs):
-            for lt_new, tid in _links(prev_obs, obs).items():
-                ids[lt_new] = prev_ids[tid]
-        core = obs[obs["core"]].copy()
-        core["track_id"] = core["local_track"].map(ids)
-        faces = faces.copy()
-        faces["track_id"] = faces["local_track"].map(ids)
-        all_obs.append(core)
-        all_faces.append(faces)
-        prev_obs = obs[~obs["core"]]
-        prev_ids = {lt: ids[lt] for lt in obs["local_track"].unique()}
-    detections = pd.concat(all_obs, ignore_index=True) if all_obs else pd.DataFrame()
-    faces = pd.concat(all_faces, ignore_index=True) if all_faces else pd.DataFrame()
-    if len(detections):
-        first = detections.groupby("track_id")["t"].transform("min")
-        detections = detections.assign(_first=first).sort_values(["_first", "track_id", "t"]).drop(columns="_first")
-    return detections.reset_index(drop=True), faces.reset_index(drop=True)
+        obs_parts.append(obs)
+        face_parts.append(faces)
+    obs = pd.concat(obs_parts, ignore_index=True) if obs_parts else OBS_SCHEMA.empty_table().to_pandas()
+    obs = obs.sort_values(["frame", "t", "det_index"], kind="mergesort").reset_index(drop=True)
+    faces = pd.concat(face_parts, ignore_index=True) if face_parts else FACES_SCHEMA.empty_table().to_pandas()
+    faces = faces.drop_duplicates(["frame", "det_index"]).reset_index(drop=True)
+    from fr_eval.replay.matchers.base import Detection
+
+    tracker = Tracker(params)
+    row_of: dict[int, int] = {}
+    for (frame, t), g in obs.groupby(["frame", "t"], sort=True):
+        batch = []
+        for i, r in zip(g.index, g.itertuples(index=False)):
+            ob = FaceObs(int(r.frame), float(r.t), Detection(int(r.x0), int(r.y0), int(r.x1), int(r.y1),
+                                                             float(r.det_score)),
+                         float(r.quality), np.asarray(r.hist, dtype=np.float32), index=int(r.det_index))
+            row_of[id(ob)] = i
+            batch.append(ob)
+        tracker.step(float(t), batch)
+    tracks = tracker.finish()
+    # ids in order of first appearance (the tracker numbers tracks as it opens them)
+    track_id = {tr.local_id: f"{camera}-{footage:02d}-{n:05d}" for n, tr in enumerate(tracks)}
+    det_track = np.empty(len(obs), dtype=object)
+    chosen_rows, track_rows = [], []
+    embedded = np.zeros(len(obs), dtype=bool)
+    for tr in tracks:
+        tid = track_id[tr.local_id]
+        for ob in tr.obs:
+            det_track[row_of[id(ob)]] = tid
+        for ob in best_faces(tr, params.keep_best):
+            embedded[row_of[id(ob)]] = True
+            chosen_rows.append({"track_id": tid, "frame": ob.frame, "det_index": ob.index, "t": ob.t,
+                                "x0": ob.det.x0, "y0": ob.det.y0, "x1": ob.det.x1, "y1": ob.det.y1})
+        track_rows.append(_track_row(tid, tr))
+    detections = obs.drop(columns=["hist", "det_index"]).assign(track_id=det_track, embedded=embedded)
+    return FootageTracks(detections, pd.DataFrame(track_rows), pd.DataFrame(
+        chosen_rows, columns=["track_id", "frame", "det_index", "t", "x0", "y0", "x1", "y1"]), faces)
 
 
-def _links(prev_overlap: pd.DataFrame, obs: pd.DataFrame) -> dict[int, int]:
-    """Pair the previous chunk's look-ahead tracks with this chunk's tracks by shared detections."""
-    from scipy.optimize import linear_sum_assignment
+def _track_row(tid: str, tr: Track) -> dict[str, Any]:
+    best = max(tr.obs, key=lambda o: (o.quality, -o.t, -o.index))
+    heights = [o.det.y1 - o.det.y0 for o in tr.obs]
+    return {"track_id": tid, "t_start": tr.obs[0].t, "t_end": tr.obs[-1].t, "n_detections": len(tr.obs),
+            "n_embedded": 0, "best_t": best.t, "best_x0": best.det.x0, "best_y0": best.det.y0,
+            "best_x1": best.det.x1, "best_y1": best.det.y1, "face_px": float(np.median(heights))}
 
-    key = ["frame", "x0", "y0", "x1", "y1"]
-    shared = prev_overlap[key + ["local_track"]].merge(obs[obs["core"]][key + ["local_track"]], on=key,
-                                                      suffixes=("_prev", "_new"))
-    if shared.empty:
-        return {}
-    counts = shared.groupby(["local_track_prev", "local_track_new"]).size().reset_index(name="n")
-    prev = sorted(counts["local_track_prev"].unique())
-    new = sorted(counts["local_track_new"].unique())
-    m = np.zeros((len(prev), len(new)))
-    pi = {v: i for i, v in enumerate(prev)}
-    ni = {v: i for i, v in enumerate(new)}
-    for row in counts.itertuples():
-        m[pi[row.local_track_prev], ni[row.local_track_new]] = row.n
-    rows, cols = linear_sum_assignment(-m)
-    return {int(new[c]): int(prev[r]) for r, c in zip(rows, cols) if m[r, c] > 0}
+
+def embed_missing(ft: FootageTracks, path: Path, fps: float, folder_fps: float | None, matcher,
+                  gallery: np.ndarray, params: ChunkParams) -> pd.DataFrame:
+    """The chosen faces' similarity rows; a chosen face no worker embedded is decoded again and embedded."""
+    from fr_eval.replay.matchers.base import Detection
+
+    have = ft.faces.set_index(["frame", "det_index"]) if len(ft.faces) else None
+    rows, missing = [], []
+    for c in ft.chosen.itertuples(index=False):
+        key = (int(c.frame), int(c.det_index))
+        if have is not None and key in have.index:
+            f = have.loc[key]
+            rows.append({"track_id": c.track_id, "frame": c.frame, "t": c.t, "sims": f["sims"],
+                         "embedding": f["embedding"]})
+        else:
+            missing.append(c)
+    for c in missing:
+        t0 = math.floor(c.t * fps + 1e-6) / fps
+        image = None
+        for frame in sample_frames(path, fps=fps, t0=t0, t1=t0 + 1.0 / fps, folder_fps=folder_fps):
+            if frame.index == c.frame:
+                image = frame.image
+        if image is None:   # pragma: no cover - the frame decoded once; a second decode must find it
+            raise RuntimeError(f"frame {c.frame} of {path} could not be decoded again")
+        d = Detection(int(c.x0), int(c.y0), int(c.x1), int(c.y1))
+        crop, origin = crop_face(image, d, params.tracker.crop_margin)
+        ob = FaceObs(int(c.frame), float(c.t), d, 0.0, np.zeros(0, np.float32), index=int(c.det_index))
+        r = embed_face(matcher, gallery, params, ob, crop, origin)
+        rows.append({"track_id": c.track_id, "frame": c.frame, "t": c.t, "sims": r["sims"],
+                     "embedding": r["embedding"]})
+    out = pd.DataFrame(rows, columns=["track_id", "frame", "t", "sims", "embedding"])
+    out.attrs["re_embedded"] = len(missing)
+    return out
 
 
 def spec_dict(spec: ChunkSpec) -> dict:

@@ -8,7 +8,7 @@ import pandas as pd
 from fr_eval.inputs.bundle import Bundle
 from fr_eval.errors import InputError
 from fr_eval.replay.footage import load_image
-from fr_eval.replay.matchers.base import sha256_file
+from fr_eval.store.hashing import sha256_file
 
 
 def enrol(bundle: Bundle, matcher) -> tuple[pd.DataFrame, np.ndarray]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import sys
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -23,9 +24,43 @@ from fr_eval.errors import InputError, RunFailed
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(matcher_name: str, matcher_options: dict) -> None:
+def die_with_parent(parent: int | None = None) -> None:
+    """End this worker process when its parent dies, however the parent dies (even SIGKILL).
+
+    On Linux the kernel is asked to send SIGKILL at the parent's death (``prctl(PR_SET_PDEATHSIG)``); a
+    watchdog thread that notices the parent change does the same elsewhere.  A killed replay therefore
+    leaves no worker behind, and no worker writes a chunk after its parent has gone.
+    """
+    import signal
+    import threading
+    import time
+
+    parent = parent if parent is not None else os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGKILL)          # PR_SET_PDEATHSIG = 1
+        except OSError:
+            pass
+    if os.getppid() != parent:                      # the parent died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, name="fr-eval-parent-watch", daemon=True).start()
+
+
+def _init_worker(matcher_name: str, matcher_options: dict, parent: int | None = None) -> None:
     from fr_eval.replay.matchers.registry import load_matcher
 
+    if parent is not None:
+        die_with_parent(parent)
     matcher = load_matcher(matcher_name, **matcher_options)
     matcher.set_threads(1)   # one process per core: a matcher's own threads would only oversubscribe them
     _WORKER["matcher"] = matcher
@@ -66,8 +101,10 @@ class WorkerPool:
             self.pool.submit(_ready)
 
     def _new(self) -> ProcessPoolExecutor:
+        # the parent's pid goes with the initializer: a worker still starting when the parent is killed sees
+        # at once that its parent is gone, instead of taking its new parent (init) for the real one
         return ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"), initializer=_init_worker,
-                                   initargs=(self.matcher_name, self.matcher_options))
+                                   initargs=(self.matcher_name, self.matcher_options, os.getpid()))
 
     def take(self) -> ProcessPoolExecutor:
         """The started pool (once); then a fresh one, e.g. after a worker died."""

@@ -104,7 +104,7 @@ def frame_files(folder: Path) -> list[Path]:
 
 def footage_digest(path: Path) -> str:
     """SHA-256 of a video file; of a frame folder, the hash of every frame's name and SHA-256 in order."""
-    from fr_eval.replay.matchers.base import sha256_file
+    from fr_eval.store.hashing import sha256_file
 
     if path.is_dir():
         h = hashlib.sha256()

@@ -6,11 +6,14 @@ appearance (a colour histogram of the face crop, far cheaper than an
 embedding); pairs are chosen with scipy's ``linear_sum_assignment``.  A track
 closes when it has not been seen for ``max_gap_s`` seconds.
 
-While tracking, each track keeps only its ``keep_best`` best-quality face
-crops (quality = face size x sharpness x detector confidence), so memory is
-bounded by the number of open tracks, not by the footage length.  Only those
-crops are embedded later: the point of tracking is to embed a few good faces
-per passage instead of every face in every frame.
+Each track's ``keep_best`` best-quality faces (quality = face size x sharpness
+x detector confidence; ties to the earlier face) are chosen once the track is
+complete (:func:`best_faces`) and only those are embedded: the point of
+tracking is to embed a few good faces per passage instead of every face in
+every frame.  The tracker itself sees only boxes, qualities and appearance
+histograms, so it can run over a whole footage in one pass after the chunks
+have been detected in parallel: the tracks, and so the faces embedded, do not
+depend on how the footage was cut into chunks.
 """
 
 from __future__ import annotations
@@ -51,20 +54,22 @@ class FaceObs:
     det: Detection
     quality: float
     hist: np.ndarray
-    core: bool = True             # inside the chunk's own time range (not the look-ahead overlap)
-    crop: np.ndarray | None = None
-    crop_origin: tuple[int, int] = (0, 0)
+    index: int = 0                # position among the frame's detections (the detector's order)
 
 
 @dataclass
 class Track:
     local_id: int
     obs: list[FaceObs] = field(default_factory=list)
-    best: list[FaceObs] = field(default_factory=list)   # the keep_best highest-quality core faces
 
     @property
     def last(self) -> FaceObs:
         return self.obs[-1]
+
+
+def best_faces(track: Track, keep: int) -> list[FaceObs]:
+    """The ``keep`` best-quality faces of a track, ties broken by earlier time then detector order."""
+    return sorted(track.obs, key=lambda o: (-o.quality, o.t, o.index))[:keep]
 
 
 def face_quality(image: np.ndarray, det: Detection) -> tuple[float, np.ndarray]:
@@ -136,12 +141,13 @@ class Tracker:
         return (self.p.w_iou * (1 - ov) + self.p.w_dist * min(dist / self.p.max_centre_dist, 1.0)
                 + self.p.w_app * (1 - app) + self.p.w_gap * min(max(gap - 0.2, 0.0), 1.0))
 
-    def step(self, t: float, observations: list[FaceObs]) -> None:
-        """Feed the detections of one sampled frame (time ``t``)."""
+    def step(self, t: float, observations: list[FaceObs]) -> list[tuple[Track, FaceObs]]:
+        """Feed the detections of one sampled frame (time ``t``); return which track took each."""
         still = []
         for tr in self.open:
             (still if t - tr.last.t <= self.p.max_gap_s + 1e-9 else self.closed).append(tr)
         self.open = still
+        taken: list[tuple[Track, FaceObs]] = []
         matched_obs: set[int] = set()
         if self.open and observations:
             cost = np.array([[self._cost(tr, ob) for ob in observations] for tr in self.open])
@@ -151,24 +157,18 @@ class Tracker:
                 if cost[r, c] <= self.p.max_cost:
                     self._add(self.open[r], observations[c])
                     matched_obs.add(c)
+                    taken.append((self.open[r], observations[c]))
         for i, ob in enumerate(observations):
             if i not in matched_obs:
                 tr = Track(self._next)
                 self._next += 1
                 self._add(tr, ob)
                 self.open.append(tr)
+                taken.append((tr, ob))
+        return taken
 
     def _add(self, tr: Track, ob: FaceObs) -> None:
         tr.obs.append(ob)
-        if ob.core and ob.crop is not None:
-            tr.best.append(ob)
-            # keep the best faces; ties broken by earlier time, so the choice is deterministic
-            tr.best.sort(key=lambda o: (-o.quality, o.t))
-            for dropped in tr.best[self.p.keep_best:]:
-                dropped.crop = None
-            del tr.best[self.p.keep_best:]
-        elif ob.crop is not None and ob not in tr.best:
-            ob.crop = None
 
     def finish(self) -> list[Track]:
         """Close every track and return all of them in order of creation."""

@@ -30,8 +30,7 @@ def write_report(source: str | Path, out: str | Path, *, fmt: str | None = None,
     out : the file to write (written to a temporary file, then renamed over ``out``).
     fmt : ``pdf`` or ``html`` (default: from the suffix of ``out``, else ``pdf``).
     redact : blur the faces of people not on the watchlist in the alert gallery.
-    command : the command line that reproduces the report (printed in section 6; default: the
-        ``fr-eval report`` command equivalent to this call).
+    command : the command line that produced the report, as the caller gives it (printed in the provenance).
 
     Returns
     -------
@@ -48,11 +47,6 @@ def write_report(source: str | Path, out: str | Path, *, fmt: str | None = None,
         raise InputError(f"unknown report format {fmt!r}", hint=f"one of {', '.join(FORMATS)}")
     if out.exists() and out.is_dir():
         raise InputError(f"{out}: is a folder", hint="give the report's file name, e.g. reports/audit.pdf")
-    if command is None:
-        import shlex
-
-        args = ["fr-eval", "report", str(source), "-o", str(out), "--format", fmt] + ([] if redact else ["--no-redact"])
-        command = " ".join(shlex.quote(a) for a in args)
     model = build_model(source, redact=redact, command=command)
     if fmt == "pdf":
         from fr_eval.report.pdf import render_pdf

@@ -1,44 +1,43 @@
-"""How the report writes numbers (shared by the PDF and HTML layouts): formatting only, no counting."""
+"""How the report's tables lay numbers out (shared by the PDF and HTML layouts).
+
+Layout only: every piece of text comes from the one formatter, :mod:`fr_eval.counting.rates`.
+"""
 
 from __future__ import annotations
 
 import math
 
-from fr_eval.counting.methods import Unavailable
-from fr_eval.counting.rates import Rate
-from fr_eval.report.text import pct
+from fr_eval.counting.rates import Bounds, Result, Unavailable, fraction as frac, interval_text, percent
+from fr_eval.counting.rates import one_in as one_in_text
 
 
-def fraction(r: Rate | Unavailable | None) -> str:
-    """``8/42 = 19.0%`` (``precision_bounds``: ``8/42 to 28/42 = 19.0%-66.7%``); ``n/a`` when not computable."""
+def fraction(r: Result | None) -> str:
+    """``8/42 = 19.0%`` (bounds: ``8/42 to 28/42 = 19.0% to 66.7%``); ``n/a`` when not computable."""
     if r is None or isinstance(r, Unavailable):
         return "n/a"
     if not r.denominator:
         return f"{r.numerator}/0 (undefined)"
-    if r.id == "precision_bounds" and "bounds" in r.extra:
-        lo, hi = r.extra["bounds"]
-        return f"{r.numerator:,}/{r.denominator:,} to {r.extra['upper_numerator']:,}/{r.denominator:,} = {pct(lo)}-{pct(hi)}"
-    return f"{r.numerator:,}/{r.denominator:,} = {pct(r.value)}"
+    if isinstance(r, Bounds) and r.high is not None:
+        return (f"{frac(r.numerator, r.denominator)} to {frac(r.high.numerator, r.high.denominator)} = "
+                f"{percent(r.value)} to {percent(r.high.value)}")
+    return f"{frac(r.numerator, r.denominator)} = {percent(r.value)}"
 
 
-def interval(r: Rate | Unavailable | None) -> str:
+def interval(r: Result | None) -> str:
     """``8.6%-34.1%`` or ``-`` when there is no interval."""
     if r is None or isinstance(r, Unavailable) or not r.denominator:
         return "-"
-    lo, hi = r.ci95
-    if math.isnan(lo) or math.isnan(hi):
-        return "-"
-    return f"{pct(lo)}-{pct(hi)}"
+    text = interval_text(r.ci95)
+    return text[1:-1].replace(", ", "-") if text else "-"
 
 
-def one_in(r: Rate | Unavailable | None) -> str:
+def one_in(r: Result | None) -> str:
     if r is None or isinstance(r, Unavailable) or not r.numerator:
         return ""
-    n = r.denominator / r.numerator
-    return f"1 in {n:,.0f}" if n >= 10 else f"1 in {n:.2f}".rstrip("0").rstrip(".")
+    return one_in_text(r.value)
 
 
-def cell(r: Rate | Unavailable | None) -> str:
+def cell(r: Result | None) -> str:
     """Counts, value and interval in one short cell: ``8/42 = 19.0% [8.6%-34.1%]``."""
     if r is None or isinstance(r, Unavailable):
         return "n/a"
@@ -53,4 +52,4 @@ def number(x: float | None, digits: int = 1) -> str:
 
 
 def stage_share(count: int | None, alerts: int | None) -> str:
-    return "-" if count is None or not alerts else pct(count / alerts)
+    return "-" if count is None or not alerts else percent(count / alerts)

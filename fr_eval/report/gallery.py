@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from fr_eval.errors import InputError
+
 #: at most this many alerts get images (the rest are listed in the note)
 MAX_ITEMS = 200
 #: crop margin around the face box, as a share of its size
@@ -119,7 +121,7 @@ def gallery_items(run: Path, stats, *, redact: bool = True, decode: bool = True)
     if not len(a):
         return [], ["The run raised no alert at the operated threshold: the gallery is empty."]
     manifest = stats.manifest or {}
-    roots = [Path(p) for p in (manifest.get("bundle", {}).get("path"), run / "bundle") if p]
+    roots = [Path(p) for p in (manifest.get("bundle", {}).get("path"),) if isinstance(p, str) and p]
     tracks = stats.tracks.set_index("track_id")
     order = a.sort_values(["similarity", "alert_id"], ascending=[False, True]).reset_index(drop=True)
     if len(order) > MAX_ITEMS:
@@ -195,19 +197,11 @@ def _decode_crops(order, tracks, manifest, roots, notes) -> dict[str, np.ndarray
             notes.append(f"Footage #{idx} is not listed in the manifest: {len(want)} crop(s) not shown.")
             continue
         entry = footage[idx]
-        rel = entry.get("path", "")
-        path = next((root / rel for root in roots if rel and (root / rel).exists()), None)
+        rel = str(entry.get("path", ""))
+        path, why = _verified_input(rel, roots, files)
         if path is None:
-            notes.append(f"Footage '{rel}' is not available (looked in {', '.join(str(r) for r in roots)}): "
-                         f"{len(want)} crop(s) not shown; the figures do not depend on it.")
+            notes.append(f"Footage '{rel}': {why}: {len(want)} crop(s) not shown; the figures do not depend on it.")
             continue
-        recorded = files.get(rel)
-        if recorded:
-            digest = footage_digest(path)
-            if digest != recorded:
-                notes.append(f"Footage '{rel}' differs from the footage replayed (SHA-256 {digest[:12]}... is not "
-                             f"{recorded[:12]}...): {len(want)} crop(s) not shown.")
-                continue
         try:
             frames = frames_at(path, [t for _, t, _ in want], fps=entry.get("fps"))
         except Exception as exc:  # a broken file must not stop the report
@@ -229,6 +223,29 @@ def _decode_crops(order, tracks, manifest, roots, notes) -> dict[str, np.ndarray
     return crops
 
 
+def _verified_input(rel: str, roots: list[Path], files: dict[str, str]) -> tuple[Path | None, str]:
+    """An input file of the run, found only inside the recorded bundle folder and only if its SHA-256 is the
+    one the replay recorded (a manifest naming a file outside its bundle, or a changed file, is refused)."""
+    from fr_eval.inputs.bundle import safe_path
+    from fr_eval.replay.footage import footage_digest
+
+    recorded = files.get(rel)
+    if not rel or not recorded:
+        return None, "not an input the replay recorded"
+    for root in roots:
+        try:
+            path = safe_path(root, rel, "run manifest")
+        except InputError as exc:
+            return None, exc.message
+        if path.exists():
+            digest = footage_digest(path)
+            if digest != recorded:
+                return None, (f"differs from the file replayed (SHA-256 {digest[:12]}... is not "
+                              f"{recorded[:12]}...)")
+            return path, ""
+    return None, f"not available (looked in {', '.join(str(r) for r in roots)})"
+
+
 def _watchlist_images(stats, roots, subjects, notes) -> dict[str, bytes]:
     from fr_eval.replay.footage import load_image
 
@@ -243,7 +260,7 @@ def _watchlist_images(stats, roots, subjects, notes) -> dict[str, bytes]:
             absent.append(s)
             continue
         rel = str(wl.loc[s, "image"])
-        path = next((root / rel for root in roots if (root / rel).is_file()), None)
+        path, _ = _verified_input(rel, roots, (stats.manifest or {}).get("inputs", {}).get("files", {}))
         if path is None:
             absent.append(s)
             continue

@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fr_eval import __version__
 from fr_eval.counting.funnel import COUNT_KEYS, Funnel
+from fr_eval.counting.methods import METHODS
+from fr_eval.counting.rates import Bounds, Rate, Result, Unavailable, one_in
 from fr_eval.errors import InputError
-from fr_eval.replay.matchers.base import sha256_file
-from fr_eval.counting.methods import METHODS, Unavailable, compute
-from fr_eval.counting.rates import Rate
+from fr_eval.signature import number
+from fr_eval.store.hashing import sha256_file
 
 SECTIONS = ("Summary", "Reconciliation", "Thresholds", "Conditions and groups", "Alert gallery",
             "Method and provenance")
@@ -47,7 +47,7 @@ class Headline:
     label: str
     used_by: str
     unit: str
-    rate: Rate | None
+    rate: Result | None
     missing: str
     plain: str
     signature: str
@@ -63,14 +63,14 @@ class SweepRow:
     operated: bool
     alerts: int
     alerts_per_hour: float | None
-    rates: dict[str, Rate | Unavailable]
+    rates: dict[str, Result]
 
 
 @dataclass
 class GroupRow:
     dimension: str
     group: str
-    rates: dict[str, Rate | Unavailable]
+    rates: dict[str, Result]
     warnings: list[str]
     flag: str = ""
 
@@ -153,7 +153,8 @@ def build_model(source: str | Path, *, redact: bool = True, command: str | None 
     ----------
     source : a replay run folder or a counts file (``.yaml``).
     redact : blur bystanders' faces in the gallery.
-    command : the command line that produced the report (default: ``fr-eval report SOURCE``).
+    command : the command line that produced the report, as the caller gives it (listed in the provenance;
+        none when not given).
     gallery : decode footage for the alert gallery (off: the gallery lists alerts without images).
 
     Raises
@@ -161,14 +162,14 @@ def build_model(source: str | Path, *, redact: bool = True, command: str | None 
     InputError
         When ``source`` is neither a complete run folder nor a valid counts file.
     """
-    from fr_eval.counting.reconcile import load_source, reconcile
+    from fr_eval.counting.load import load_source
+    from fr_eval.counting.reconcile import reconcile
 
     path = Path(source)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder", hint="give a replay run folder or a counts file (.yaml)")
     loaded = load_source(path)
     rec = reconcile(loaded)
-    command = command or " ".join(shlex.quote(a) for a in ["fr-eval", "report", str(source)])
     generated = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     if isinstance(loaded, Funnel):
         model = _counts_model(path, loaded, rec, generated)
@@ -184,7 +185,8 @@ def build_model(source: str | Path, *, redact: bool = True, command: str | None 
                                      "false-alert rate per face and an observed precision, and these counts lack one.")
     model.methods = [MethodDef(m.id, m.label, m.definition, m.unit, m.numerator, m.denominator, m.used_by(),
                                m.source()) for m in METHODS.values()]
-    model.commands.append(command)
+    if command:
+        model.commands.append(command)
     return model
 
 
@@ -211,16 +213,11 @@ def base_rate_curves(br, n: int = 80) -> dict[str, list[tuple[float, float]]]:
     return out
 
 
-def _headlines(rec, manifest: dict | None) -> list[Headline]:
-    from fr_eval.signature import method_signature
-
+def _headlines(rec) -> list[Headline]:
     out = []
     for r in rec.methods:
         m = METHODS[r.id]
-        if manifest is not None:
-            sig = method_signature(r.id, manifest)
-        else:
-            sig = f"{r.id}|counts:{rec.id}|fr-eval:{__version__}"
+        sig = rec.signature.for_method(r.id)
         if isinstance(r, Unavailable):
             out.append(Headline(r.id, m.label, m.used_by(), m.unit, None, r.reason, "", sig))
         else:
@@ -228,7 +225,7 @@ def _headlines(rec, manifest: dict | None) -> list[Headline]:
     return out
 
 
-def plain_line(r: Rate) -> str:
+def plain_line(r: Result) -> str:
     """The rate in words, from the registry's numerator and denominator phrases.
 
     >>> from fr_eval.counting.funnel import Funnel
@@ -238,18 +235,13 @@ def plain_line(r: Rate) -> str:
     m = METHODS[r.id]
     if not r.denominator:
         return f"No {m.denominator} to count: the rate is undefined."
-    if r.id == "precision_bounds":
-        lo_k, hi_k = r.numerator, r.extra.get("upper_numerator", r.numerator)
-        return (f"Of {r.denominator:,} alerts, between {lo_k:,} and {hi_k:,} were correct: the alerts never "
-                f"resolved decide where in that range.")
+    if isinstance(r, Bounds) and r.high is not None:
+        return (f"Of {r.denominator:,} alerts, between {r.numerator:,} and {r.high.numerator:,} were correct: the "
+                f"alerts never resolved decide where in that range.")
     text = m.sentence(r.numerator, r.denominator)
     if m.said_as == "one_in" and r.numerator:
-        text = text[:-1] + f" (1 in {_n_in(r.denominator / r.numerator)})."
+        text = text[:-1] + f" ({one_in(r.value)})."
     return text
-
-
-def _n_in(n: float) -> str:
-    return f"{n:,.0f}" if n >= 10 else f"{n:.2f}".rstrip("0").rstrip(".")
 
 
 def _counts_model(path: Path, funnel, rec, generated: str) -> ReportModel:
@@ -263,7 +255,7 @@ def _counts_model(path: Path, funnel, rec, generated: str) -> ReportModel:
              ("Operated threshold", "not stated" if funnel.threshold is None else f"{funnel.threshold:g}")]
     model = ReportModel(kind="counts", id=funnel.id, title=funnel.title or funnel.id, source=str(path),
                         generated=generated, facts=facts, threshold=funnel.threshold,
-                        headlines=_headlines(rec, None), signature=f"counts:{funnel.id}|fr-eval:{__version__}",
+                        headlines=_headlines(rec), signature=rec.signature.short(),
                         reconciliation=rec, footage_hours=funnel.footage_hours, sources=list(funnel.sources))
     why = "a counts file holds published totals only"
     model.note("Thresholds", f"No DET curve, sweep or alerts per hour at other thresholds: {why}, not the "
@@ -307,8 +299,8 @@ def _run_model(path: Path, stats, rec, generated: str, *, redact: bool, gallery:
                                     "similarity scale)")]
     title = (bundle.title if bundle is not None and bundle.title else b.get("title")) or stats.deployment
     model = ReportModel(kind="run", id=stats.deployment, title=title, source=str(path), generated=generated,
-                        facts=facts, threshold=stats.threshold, headlines=_headlines(rec, manifest),
-                        signature=stats.signature, reconciliation=rec, footage_hours=stats.footage_hours,
+                        facts=facts, threshold=stats.threshold, headlines=_headlines(rec),
+                        signature=rec.signature.short(), reconciliation=rec, footage_hours=stats.footage_hours,
                         sources=list(getattr(bundle, "sources", []) or []))
     _thresholds(model, stats)
     _groups(model, stats)
@@ -322,74 +314,47 @@ def _run_model(path: Path, stats, rec, generated: str, *, redact: bool, gallery:
 # -- thresholds --------------------------------------------------------------------------------
 
 def _thresholds(model: ReportModel, stats) -> None:
+    """The sweep table and the DET curve, from :func:`fr_eval.thresholds.sweep.sweep` (the numbers
+    ``fr-eval sweep --at T`` prints at each row's threshold)."""
     import numpy as np
 
-    from fr_eval.counting.statistics import at_threshold, to_funnel
-    from fr_eval.thresholds.sweep import SweepData
+    from fr_eval.thresholds.sweep import sweep
 
     c = stats.candidates
     if not len(c):
         model.note("Thresholds", "No candidate scores in this run (no face was scored), so there is nothing "
                                  "to sweep.")
         return
-    sims = np.sort(c["similarity"].to_numpy(float))
-    hours = stats.footage_hours
-
-    # with truth, other thresholds come from the sweep's sorted scores; without, from a recount
-    data = SweepData.from_statistics(stats) if stats.has_truth else None
-
-    def row(thr: float, operated: bool) -> SweepRow:
-        if operated:
-            f = to_funnel(stats)
-        elif data is not None:
-            f = data.funnel_at(np.array([thr]))[0]
-        else:
-            f = to_funnel(at_threshold(stats, thr))
-        rates = {mid: compute(mid, f) for mid in ("tpir", "fpir", "false_alert_rate", "precision")}
-        n = int(f.get("alerts") or 0)
-        return SweepRow(float(thr), operated, n, n / hours if hours else None, rates)
-
-    lo, hi = float(sims[0]), float(sims[-1])
-    # the sweep table: evenly spaced thresholds over the upper half of the tracks' best scores (where alerts are)
-    top = stats.tracks["top_similarity"].dropna().to_numpy(float) if "top_similarity" in stats.tracks else sims
+    sims = c["similarity"].to_numpy(float)
+    top = stats.tracks["top_similarity"].dropna().to_numpy(float)
     top = top if len(top) else sims
     start = min(float(np.quantile(top, 0.5)), stats.threshold)
-    table_thr = sorted(set(np.round(np.linspace(start, max(float(top.max()), stats.threshold), SWEEP_ROWS - 1), 3))
-                       | {round(stats.threshold, 3)})
-    model.sweep = [row(t, abs(t - stats.threshold) < 5e-4) for t in table_thr]
+    grid = np.round(np.linspace(start, max(float(top.max()), stats.threshold), SWEEP_ROWS - 1), 3)
+    s = sweep(stats, list(grid), methods=("tpir", "fpir", "false_alert_rate", "precision"))
+    hours = stats.footage_hours
+    model.sweep = [SweepRow(p.threshold, p.operated, p.alerts, p.alerts / hours if hours else None, p.rates)
+                   for p in s.points]
+    exact = "" if not np.isfinite(s.exact_above) else f", exact above {number(s.exact_above)}"
     model.sweep_note = (f"Alerts at other thresholds are recounted from the stored candidate scores (top "
-                        f"{int(c['rank'].max())} per track), exact at or above each track's last stored score. "
-                        f"Scores in this run range from {lo:.3f} to {hi:.3f}.")
+                        f"{int(c['rank'].max())} per track and every subject at or above the operated threshold"
+                        f"{exact}). Scores in this run range from {float(sims.min()):.3f} to {float(sims.max()):.3f}.")
     if not hours:
         model.note("Thresholds", "Alerts per hour: the footage duration is not recorded in the manifest.")
     if not stats.has_truth:
         model.note("Thresholds", "No DET curve: the bundle has no truth.csv, so no face is known to be "
                                  "watchlisted or not (false negatives and false positives cannot be counted).")
         return
-    # the DET curve changes only at the passages' best mated and non-mated scores: take those (thinned)
-    p = stats.passages
-    vals = np.unique(np.concatenate([p["mated_score"].dropna().to_numpy(float),
-                                     p["nonmated_score"].dropna().to_numpy(float)])) if len(p) else np.array([])
-    if len(vals) > DET_POINTS:
-        vals = np.unique(np.concatenate([np.quantile(vals, np.linspace(0, 1, DET_POINTS // 2)),
-                                         vals[-(DET_POINTS // 2):]]))
-    grid = [float(t) for t in vals if abs(t - stats.threshold) >= 5e-4]
-    pts = []
-    for t in grid:
-        r = row(t, False)
-        tp, fp = r.rates["tpir"], r.rates["fpir"]
-        if isinstance(tp, Rate) and isinstance(fp, Rate) and tp.denominator and fp.denominator:
-            pts.append((float(t), 1 - tp.value, fp.value))
-    op = next((r for r in model.sweep if r.operated), None)
-    op_pt = None
-    if op is not None:
-        tp, fp = op.rates["tpir"], op.rates["fpir"]
-        if isinstance(tp, Rate) and isinstance(fp, Rate) and tp.denominator and fp.denominator:
-            op_pt = (op.threshold, 1 - tp.value, fp.value, tp.denominator, fp.denominator)
-    if len(pts) < 2 or op_pt is None:
+    det = s.det
+    op = next((p for p in s.points if p.operated), None)
+    tp, fp = (op.rates["tpir"], op.rates["fpir"]) if op is not None else (None, None)
+    if len(det) < 2 or not (isinstance(tp, Rate) and isinstance(fp, Rate) and tp.denominator and fp.denominator):
         model.note("Thresholds", "No DET curve: the run has no watchlisted or no non-watchlist passages, so one "
                                  "of the two error rates has no denominator.")
         return
+    if len(det) > DET_POINTS:
+        det = det.iloc[np.unique(np.linspace(0, len(det) - 1, DET_POINTS).round().astype(int))]
+    pts = [(float(t), float(fn), float(f)) for t, fn, f in zip(det["threshold"], det["fnir"], det["fpir"])]
+    op_pt = (op.threshold, 1 - tp.value, fp.value, tp.denominator, fp.denominator)
     pts.append(op_pt[:3])
     model.det = {"points": sorted(pts), "operated": op_pt}
 
@@ -397,84 +362,45 @@ def _thresholds(model: ReportModel, stats) -> None:
 # -- groups ------------------------------------------------------------------------------------
 
 def _groups(model: ReportModel, stats) -> None:
-    from fr_eval.counting.statistics import subset, to_funnel
+    """Group tables from :func:`fr_eval.counting.groups.breakdown`, the breakdown ``sweep --by`` and the gate
+    use: the same counts, the same small-sample rule, the same test."""
+    from fr_eval.counting.groups import breakdown, dimensions
 
     S = "Conditions and groups"
     p = stats.passages
     if not stats.has_truth or not len(p):
         model.note(S, "No breakdown: per-group rates need truth (who passed each camera), and this run has none.")
         return
-    b = stats.bundle
     for dim in ("lighting", "crowd"):
         vals = sorted(set(p[dim].dropna().astype(str)))
         if len(vals) == 1:
             model.group_notes.append(f"{'Day/night' if dim == 'lighting' else 'Crowd density'}: all footage of this "
                                      f"run is {dim} '{vals[0]}', so there is no {dim} comparison to make "
                                      "(compare runs of different deployments).")
-    dims = [("camera", "camera")] + [(d, d) for d in stats.demographics]
-    perceived = [d for d in stats.demographics if "perceiv" in d.lower()]
-    notes_text = (getattr(b, "notes", "") or "").lower()
-    if perceived or "perceiv" in notes_text:
+    if [d for d in stats.demographics if "perceiv" in d.lower()] or "perceiv" in (
+            getattr(stats.bundle, "notes", "") or "").lower():
         model.group_notes.append("Gender (and any other 'perceived' labels) are annotators' perceptions of the "
                                  "people in the footage, not self-reported identity.")
-    a = stats.alerts
-    by_passage = p.set_index("passage_id")
-    for label, col in dims:
-        if col not in p.columns:
-            continue
-        values = p[col].dropna().astype(str)
-        values = sorted(set(v for v in values if v))
-        if len(values) < 2:
-            if col != "camera" and values:
-                model.group_notes.append(f"{label}: one group only ('{values[0]}'), no comparison.")
-            continue
-        rows = []
-        for v in values:
-            pm = p[col].astype(str) == v
-            if col == "camera":
-                am = a["camera"].astype(str) == v
-            else:
-                am = a["passage_id"].map(by_passage[col].astype(str)).eq(v).fillna(False)
-            f = to_funnel(subset(stats, pm, am))
-            rates = {mid: compute(mid, f) for mid in GROUP_METHODS}
-            rows.append(GroupRow(label, v, rates, _warnings(rates)))
-        _flag_differences(rows)
+    for by in [d for d in dimensions(stats) if d not in ("lighting", "crowd", "face_size")]:
+        parts = {mid: breakdown(stats, mid, by) for mid in GROUP_METHODS}
+        rows = [GroupRow(by, g, {mid: parts[mid].rates[g] for mid in GROUP_METHODS},
+                         [f"{mid}: {parts[mid].warnings[g]}" for mid in GROUP_METHODS if g in parts[mid].warnings])
+                for g in parts[GROUP_METHODS[0]].rates]
+        for mid, b in parts.items():
+            if b.test is None or not b.test.significant:
+                continue
+            valid = [g for g in rows if isinstance(g.rates[mid], Rate) and g.rates[mid].denominator]
+            lo = min(valid, key=lambda g: g.rates[mid].value)
+            hi = max(valid, key=lambda g: g.rates[mid].value)
+            for g, word in ((lo, "lowest"), (hi, "highest")):
+                g.flag = (g.flag + "; " if g.flag else "") + \
+                    f"{mid} {word}: groups differ ({b.test.test}, p = {b.test.p_value:.2g})"
         model.groups.extend(rows)
-        unlabelled = int(p[col].isna().sum() + (p[col].astype(str) == "").sum()) if col != "camera" else 0
-        if unlabelled:
-            model.group_notes.append(f"{label}: {unlabelled} passage(s) have no label and are left out of its rows.")
+        note = parts[GROUP_METHODS[0]].note
+        if note:
+            model.group_notes.append(f"{by}: {note}.")
     if not model.groups:
         model.note(S, "No group has a comparison: one camera and no demographic labels with two or more values.")
-
-
-def _warnings(rates: dict[str, Rate | Unavailable]) -> list[str]:
-    out = []
-    for mid, r in rates.items():
-        if isinstance(r, Rate) and r.denominator:
-            lo, hi = r.ci95
-            if not (math.isnan(lo) or math.isnan(hi)) and hi - lo > WIDE_INTERVAL:
-                out.append(f"{mid}: interval {lo:.0%}-{hi:.0%} from {r.denominator} {r.unit}s is too wide to "
-                           "conclude anything")
-    return out
-
-
-def _flag_differences(rows: list[GroupRow]) -> None:
-    """Flag the groups of one dimension whose rates differ significantly, with the test of
-    :func:`fr_eval.counting.groups.difference_test` (Fisher's exact for two groups, chi-square or permutation for more;
-    the same test `fr-eval sweep --by` and `fr-eval gate` use)."""
-    from fr_eval.counting.groups import difference_test
-
-    for mid in GROUP_METHODS:
-        rates = {g.group: g.rates[mid] for g in rows}
-        test = difference_test(rates)
-        if test is None or not test.significant:
-            continue
-        valid = [g for g in rows if isinstance(g.rates[mid], Rate) and g.rates[mid].denominator]
-        lo = min(valid, key=lambda g: g.rates[mid].value)
-        hi = max(valid, key=lambda g: g.rates[mid].value)
-        for g, word in ((lo, "lowest"), (hi, "highest")):
-            g.flag = (g.flag + "; " if g.flag else "") + \
-                f"{mid} {word}: groups differ ({test.test}, p = {test.p_value:.2g})"
 
 
 # -- provenance --------------------------------------------------------------------------------
@@ -488,7 +414,7 @@ def _provenance(model: ReportModel, path: Path, manifest: dict, rec) -> None:
         ("Matcher", f"{m.get('name', '?')} {m.get('version', '')}".strip()),
         ("Matcher package", str(m.get("package", "")) or "-"),
         ("Replayed", str(manifest.get("created", "?"))),
-        ("Run signature", model.signature),
+        ("Signature", model.signature),
     ]
     for name, digest in sorted((m.get("model_files") or {}).items()):
         model.provenance.append((f"Model file {name}", digest))
@@ -510,22 +436,8 @@ def _provenance(model: ReportModel, path: Path, manifest: dict, rec) -> None:
     for k, v in (m.get("parameters") or {}).items():
         model.parameters.append((f"matcher.{k}", _fmt(v)))
     model.parameters.append(("interval", f"95%, {rec.ci_method}"))
-    bundle_path = manifest.get("bundle", {}).get("path") or "BUNDLE"
-    replay = ["fr-eval", "replay", str(bundle_path), "--out", str(path)]
-    if p.get("matcher"):
-        replay += ["--matcher", str(p["matcher"])]
-    for opt, key in (("--fps", "fps"), ("--threshold", "threshold"), ("--top-k", "top_k"),
-                     ("--chunk-seconds", "chunk_s"), ("--overlap-seconds", "overlap_s")):
-        if p.get(key) is not None:
-            replay += [opt, _fmt(p[key])]
-    if (p.get("tracker") or {}).get("keep_best") is not None:
-        replay += ["--faces-per-track", _fmt(p["tracker"]["keep_best"])]
-    for k, v in (p.get("matcher_options") or {}).items():
-        if k != "path":
-            replay += ["--matcher-option", f"{k}={v}"]
-    if p.get("keep_embeddings"):
-        replay.append("--keep-embeddings")
-    model.commands.append(" ".join(shlex.quote(x) for x in replay))
+    if manifest.get("command"):
+        model.commands.append(str(manifest["command"]))
 
 
 def _fmt(v) -> str:

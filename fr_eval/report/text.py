@@ -10,18 +10,10 @@ import math
 import textwrap
 from typing import Sequence
 
-from fr_eval import __version__
-from fr_eval.counting.methods import METHODS, Unavailable
-from fr_eval.counting.rates import Rate, pct
+from fr_eval.counting.methods import METHODS
+from fr_eval.counting.rates import Bounds, Rate, Result, Unavailable, fraction, interval_text, one_in, percent
 
 HEADLINE = ("tpir", "fpir", "false_alert_rate", "precision", "verified_precision")
-
-
-def one_in(r: Rate) -> str:
-    if not r.numerator:
-        return "-"
-    n = r.denominator / r.numerator
-    return f"1 in {n:,.0f}" if n >= 10 else f"1 in {n:.2f}"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str | None = None) -> str:
@@ -37,25 +29,23 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str | No
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])
 
 
-def methods_table(results: Sequence[Rate | Unavailable]) -> str:
-    """One row per method: id, counts, value, 95% interval, 1 in N, unit, used by; then what is missing."""
+def methods_table(results: Sequence[Result]) -> str:
+    """One row per method: id, counts, value, 95% interval, 1 in N, unit, known as; then what is missing."""
     rows, missing = [], []
     for r in results:
         if isinstance(r, Unavailable):
             missing.append(f"  {r.id}: {r.reason}")
             continue
-        if r.id == "precision_bounds":
-            lo, hi = r.extra["bounds"]
-            frac = f"{r.numerator}/{r.denominator} to {r.extra['upper_numerator']}/{r.denominator}"
-            value = f"{pct(lo)}-{pct(hi)}"
+        if isinstance(r, Bounds) and r.high is not None:
+            frac = f"{fraction(r.numerator, r.denominator)} to {fraction(r.high.numerator, r.high.denominator)}"
+            value = f"{percent(r.value)} to {percent(r.high.value)}"
         else:
-            frac, value = f"{r.numerator}/{r.denominator}", pct(r.value)
-        lo, hi = r.ci95
-        ci = "-" if math.isnan(lo) else f"{pct(lo)}-{pct(hi)}"
-        said = one_in(r) if r.extra.get("said_as") == "one_in" else ""
-        used = METHODS[r.id].known_as[0].party + (f" {METHODS[r.id].known_as[0].figure}"
-                                                  if METHODS[r.id].known_as[0].figure else "") \
-            if METHODS.get(r.id) and METHODS[r.id].known_as else ""
+            frac, value = fraction(r.numerator, r.denominator), percent(r.value)
+        ci = interval_text(r.ci95) or "-"
+        said = one_in(r.value) if r.numerator and r.extra.get("said_as") == "one_in" else ""
+        m = METHODS.get(r.id)
+        used = (m.known_as[0].party + (f" {m.known_as[0].figure}" if m.known_as[0].figure else "")) \
+            if m and m.known_as else ""
         rows.append([r.id, frac, value, ci, said, r.unit, used])
     text = table(["method", "counts", "value", f"95% CI ({_ci_name(results)})", "1 in N", "unit", "known as"],
                  rows, "lrrrrll") if rows else "(no method can be computed from these counts)"
@@ -74,7 +64,7 @@ def _ci_name(results) -> str:
 def waterfall_table(stages, alerts: int | None) -> str:
     rows = []
     for s in stages:
-        share = "-" if s.count is None or not alerts else pct(s.count / alerts)
+        share = "-" if s.count is None or not alerts else percent(s.count / alerts)
         lost = ", ".join(f"{v} {k}" for k, v in s.dropped_as.items() if v) if s.dropped_as else ""
         if s.dropped and not lost:
             lost = str(s.dropped)
@@ -85,22 +75,22 @@ def waterfall_table(stages, alerts: int | None) -> str:
 def claims_table(checks) -> str:
     rows = []
     for c in checks:
-        comp = "-" if c.computed is None else f"{c.computed.numerator}/{c.computed.denominator} = {pct(c.computed.value)}"
-        ci = "-" if c.computed is None or math.isnan(c.computed.ci95[0]) else \
-            f"{pct(c.computed.ci95[0])}-{pct(c.computed.ci95[1])}"
-        rows.append([c.id, c.reported, c.method, comp, ci, c.status])
-    return table(["claim", "reported", "method", "computed", "95% CI", "status"], rows, "llllll")
+        comp = "-" if c.computed is None else f"{fraction(c.computed.numerator, c.computed.denominator)} = " \
+                                               f"{percent(c.computed.value)}"
+        ci = "-" if c.computed is None else (interval_text(c.computed.ci95) or "-")
+        rows.append([c.id, c.kind, c.reported, c.method, comp, ci, c.status])
+    return table(["claim", "kind", "reported", "method", "computed", "95% CI", "status"], rows, "lllllll")
 
 
 def base_rate_text(br) -> str:
     if br is None:
         return "(needs a hit rate, a false-alert rate and an observed precision)"
-    far = (f"1 in {1 / br.false_alert_rate:,.0f}" if br.false_alert_rate else
+    far = (one_in(br.false_alert_rate) if br.false_alert_rate else
            "0 (no false alert observed: every prevalence gives 100% expected precision)")
-    lines = [f"hit rate {pct(br.tpir)} [{br.tpir_from}], false-alert rate {far} "
-             f"[{br.far_from}], observed precision {pct(br.precision.value)} [{br.precision_from} "
+    lines = [f"hit rate {percent(br.tpir)} [{br.tpir_from}], false-alert rate {far} "
+             f"[{br.far_from}], observed precision {percent(br.precision.value)} [{br.precision_from} "
              f"{br.precision.numerator}/{br.precision.denominator}]",
-             f"implied prevalence: 1 in {1 / br.prevalence:,.0f} passers-by on the watchlist"
+             f"implied prevalence: {one_in(br.prevalence)} passers-by on the watchlist"
              if br.prevalence and br.prevalence > 0 else "implied prevalence: -"]
     g = br.grid
     prevs = sorted(set(g["prevalence"]))
@@ -110,23 +100,22 @@ def base_rate_text(br) -> str:
         for f in factors]
     rows = []
     for p in prevs:
-        row = [f"1 in {1 / p:,.0f}"]
+        row = [one_in(p)]
         for f in factors:
             v = g[(g["prevalence"] == p) & (g["watchlist_factor"] == f)]["expected_precision"]
-            row.append(pct(float(v.iloc[0])) if len(v) else "-")
+            row.append(percent(float(v.iloc[0])) if len(v) else "-")
         rows.append(row)
     lines.append("expected precision (false-alert rate scaled with watchlist size):")
     lines.append(table(headers, rows, "l" + "r" * len(factors)))
     return "\n".join(lines)
 
 
-def signature_lines(results: Sequence[Rate | Unavailable], signature: str, *, counts_id: str | None = None) -> str:
-    """``method|signature = k/n = v% [lo, hi]`` for the headline methods available."""
+def signature_lines(results: Sequence[Result], signature) -> str:
+    """``method|signature = k/n = v% [lo, hi] per unit`` for the headline methods available."""
     out = []
     for r in results:
         if isinstance(r, Rate) and r.id in HEADLINE and r.denominator:
-            sig = f"{r.id}|{signature}" if counts_id is None else f"{r.id}|counts:{counts_id}|fr-eval:{__version__}"
-            out.append(f"{sig} = {r.format()}")
+            out.append(f"{signature.for_method(r.id)} = {r.format()}")
     return "\n".join(out)
 
 
@@ -143,16 +132,22 @@ def reconciliation_text(rec) -> str:
     if rec.claims:
         parts += ["CLAIMS", claims_table(rec.claims), ""]
     parts += ["BASE RATE", base_rate_text(rec.base_rate), "", "WHY THE NUMBERS DIFFER", wrap(rec.explanation), ""]
-    sig = signature_lines(rec.methods, rec.signature, counts_id=rec.id if rec.kind == "counts" else None)
-    if sig:
-        parts += ["SIGNATURES", sig]
+    if rec.linking:
+        parts += ["LINKING", wrap([rec.linking]), ""]
+    sig = signature_lines(rec.methods, rec.signature)
+    parts += ["SIGNATURES", sig or f"signature {rec.signature.short()}"]
     return "\n".join(parts)
 
 
 def scores_text(scores) -> str:
     parts = []
     for key, results in scores.per_deployment.items():
-        parts += [f"DEPLOYMENT {key}", methods_table(results), "", signature_lines(results, scores.signatures[key]), ""]
+        sigs = scores.signatures[key]
+        parts += [f"DEPLOYMENT {key}", methods_table(results), ""]
+        for line in scores.linking.get(key, []):
+            parts += [wrap([line]), ""]
+        parts += [signature_lines(results, sigs[0]) or f"signature {sigs[0].short()}"]
+        parts += [f"signature {s.short()}" for s in sigs[1:]] + [""]
     if scores.overall is not None:
         parts += [f"OVERALL ({len(scores.per_deployment)} deployments; intervals: cluster bootstrap by deployment)",
                   methods_table(scores.overall), ""]

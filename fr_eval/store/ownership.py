@@ -33,7 +33,7 @@ import yaml
 
 from fr_eval.errors import InputError
 
-RUN_SCHEMA = "fr-eval/run/1"
+RUN_SCHEMAS = ("fr-eval/run/1", "fr-eval/run/2")
 SYNTH_SCHEMA = "fr-eval/synth-recipe/1"
 
 #: paths (relative, POSIX, glob patterns) an fr-eval run folder may hold
@@ -63,7 +63,7 @@ def kind_of(folder: Path) -> str | None:
             data = json.loads(manifest.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             data = None
-        if isinstance(data, dict) and data.get("schema") == RUN_SCHEMA:
+        if isinstance(data, dict) and data.get("schema") in RUN_SCHEMAS:
             return "run"
     recipe = folder / "recipe.yaml"
     if recipe.is_file() and not recipe.is_symlink():
@@ -77,7 +77,22 @@ def kind_of(folder: Path) -> str | None:
 
 
 def foreign_entries(folder: Path, kind: str) -> list[str]:
-    """Entries of ``folder`` that fr-eval does not write for ``kind`` (relative paths, sorted)."""
+    """Entries of ``folder`` that fr-eval does not write for ``kind`` (relative paths, sorted).
+
+    A complete, sealed run names its own files: anything it does not list is foreign, even a file whose name
+    looks like a part.  An unfinished run and a synthetic bundle are checked against their layout.
+    """
+    if kind == "run":
+        sealed = _sealed_parts(folder)
+        if sealed is not None:
+            out = []
+            for path in sorted(folder.rglob("*")):
+                rel = path.relative_to(folder).as_posix()
+                if path.is_symlink():
+                    out.append(rel + " (a symbolic link)")
+                elif path.is_file() and rel not in sealed and rel not in ("manifest.json", ".lock"):
+                    out.append(rel)
+            return out
     layout = RUN_LAYOUT if kind == "run" else SYNTH_LAYOUT
     allowed_extra: set[str] = set()
     if kind == "synthetic":
@@ -92,6 +107,16 @@ def foreign_entries(folder: Path, kind: str) -> list[str]:
             continue
         out.append(rel)
     return out
+
+
+def _sealed_parts(folder: Path) -> set[str] | None:
+    try:
+        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(data, dict) and data.get("complete") and isinstance(data.get("parts"), dict):
+        return set(data["parts"])
+    return None
 
 
 def _synth_watchlist_images(folder: Path) -> Iterable[str]:

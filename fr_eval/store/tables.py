@@ -1,4 +1,4 @@
-"""Arrow schemas of the run tables (documented in docs/formats.md)."""
+"""Arrow schemas of the run tables (documented in docs/formats.md).  Scores and thresholds are float64."""
 
 from __future__ import annotations
 
@@ -18,19 +18,21 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("n_detections", pa.int32()), ("n_embedded", pa.int32()),
         ("best_t", pa.float64()),
         ("best_x0", pa.int32()), ("best_y0", pa.int32()), ("best_x1", pa.int32()), ("best_y1", pa.int32()),
-        ("face_px", pa.float32()),
-        ("top_subject", pa.string()), ("top_similarity", pa.float32()),
+        ("face_px", pa.float64()),
+        ("top_subject", pa.string()), ("top_similarity", pa.float64()),
         ("alerted", pa.bool_()),
         ("embedding", pa.list_(pa.float32())),
     ]),
     "candidates": pa.schema([
-        ("track_id", pa.string()), ("camera", pa.string()), ("rank", pa.int16()),
-        ("subject_id", pa.string()), ("similarity", pa.float32()), ("t", pa.float64()),
+        ("track_id", pa.string()), ("camera", pa.string()), ("rank", pa.int32()),
+        ("subject_id", pa.string()), ("similarity", pa.float64()), ("t", pa.float64()),
+        # the track's embedded faces: their times and similarities to this subject (alert timing at any threshold)
+        ("face_t", pa.list_(pa.float64())), ("face_similarity", pa.list_(pa.float64())),
     ]),
     "alerts": pa.schema([
         ("alert_id", pa.string()), ("track_id", pa.string()), ("footage", pa.int32()),
-        ("camera", pa.string()), ("subject_id", pa.string()), ("similarity", pa.float32()),
-        ("t", pa.float64()), ("wall_time", pa.string()), ("threshold", pa.float32()),
+        ("camera", pa.string()), ("subject_id", pa.string()), ("similarity", pa.float64()),
+        ("t", pa.float64()), ("wall_time", pa.string()), ("threshold", pa.float64()),
     ]),
 }
 

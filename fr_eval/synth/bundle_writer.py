@@ -11,7 +11,7 @@ import yaml
 
 from fr_eval import __version__
 from fr_eval.errors import InputError
-from fr_eval.replay.matchers.base import sha256_file
+from fr_eval.store.hashing import sha256_file
 from fr_eval.synth.faces import FaceSource, enrolable, enrolment_jpeg, locate_face, safe_id
 from fr_eval.synth.render import IN_VIEW
 from fr_eval.synth.scene import Cast, Passage, SynthSpec

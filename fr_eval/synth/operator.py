@@ -71,15 +71,26 @@ def adjudicate(alerts: pd.DataFrame, *, threshold: float, crowd: str, model: Ope
 
 def simulate_operator(run: str | Path, model: OperatorModel | None = None, *, overwrite: bool = False
                       ) -> pd.DataFrame:
-    """Write a simulated adjudication into a replayed synthetic run; returns the rows written."""
-    from fr_eval.counting.statistics import load_statistics
-    from fr_eval.store.runs import open_run, read_manifest, write_manifest
-    from fr_eval.replay.matchers.base import sha256_file
+    """Write a simulated adjudication into a replayed synthetic run; returns the rows written.
+
+    The run is verified whole first; the adjudication file and the bundle copy's deployment.yaml are
+    written, the run's inputs and seal are updated, and the manifest records that the adjudication is
+    simulated, with the model and the seed: the signature then says ``adj:sim@seedN#...``, so figures from
+    different simulations can never pass for one another.
+    """
+    from fr_eval.counting.load import load_statistics
+    from fr_eval.inputs.yamlfile import load_yaml
+    from fr_eval.store.hashing import sha256_file
+    from fr_eval.store.runs import open_run, seal, verify_run, write_manifest
 
     model = model or OperatorModel()
-    run = open_run(run)
+    run = Path(run)
+    problems = verify_run(run)
+    if problems:
+        raise InputError(f"{run}: {problems[0]}", hint="run `fr-eval verify` for every problem; replay it again")
+    manifest = open_run(run)
     spec_path = run / "bundle" / "deployment.yaml"
-    raw = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    raw = load_yaml(spec_path, what="deployment.yaml")
     if not raw.get("synthetic"):
         raise InputError(f"{run}: not a run of a synthetic bundle",
                          hint="the operator simulation is for fr-eval synth bundles; real runs need a real "
@@ -87,9 +98,6 @@ def simulate_operator(run: str | Path, model: OperatorModel | None = None, *, ov
     if raw.get("adjudication") and not overwrite:
         raise InputError(f"{run}: already has an adjudication ({raw['adjudication']})",
                          hint="use --overwrite to replace it")
-    if raw.get("adjudication"):
-        raw.pop("adjudication")
-        write_text(spec_path, yaml.safe_dump(raw, sort_keys=False, width=120))
     stats = load_statistics(run)
     if not stats.has_truth:
         raise InputError(f"{run}: the bundle has no truth; the operator needs it to verify stops")
@@ -98,8 +106,16 @@ def simulate_operator(run: str | Path, model: OperatorModel | None = None, *, ov
     write_text(target, rows.to_csv(index=False))
     raw["adjudication"] = "adjudication.csv"
     write_text(spec_path, yaml.safe_dump(raw, sort_keys=False, width=120))
-    manifest = read_manifest(run)
-    manifest["adjudication_simulated"] = {"model": model.to_dict(), "sha256": sha256_file(target),
-                                          "alerts": int(len(rows))}
+    files = manifest["inputs"]["files"]
+    files["adjudication.csv"] = sha256_file(target)
+    files["deployment.yaml"] = sha256_file(spec_path)
+    manifest["inputs"]["files"] = dict(sorted(files.items()))
+    manifest["adjudication"] = {"kind": "simulated", "model": model.to_dict(), "seed": model.seed,
+                                "sha256": files["adjudication.csv"], "alerts": int(len(rows))}
+    manifest.pop("adjudication_simulated", None)
+    seal(run, manifest)
+    from fr_eval.signature import for_run
+
+    manifest["signature"] = for_run(manifest).short()
     write_manifest(run, manifest)
     return rows

@@ -11,22 +11,25 @@ tests on the pairs the two runs share:
 * **alerts**: an alert is identified by (passage, subject) — or (track, subject)
   for tracks linked to no passage — and each run either raised it or not.
 
-Runs on different footage are refused (their passages are not the same
-people), unless ``allow_different_footage`` is set.
+Runs whose signatures differ in what is counted (inputs, adjudication,
+interval, plants-only) are refused -- their passages are not the same people
+-- unless ``allow_mismatch`` is set.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats as sps
 
-from fr_eval.errors import InputError
+from fr_eval.counting.counter import funnel, passage_outcomes
 from fr_eval.counting.methods import compute_all, result_dict
-from fr_eval.counting.statistics import RunStatistics, to_funnel
-from fr_eval.counting.rates import Rate
+from fr_eval.counting.rates import Difference, Rate
+from fr_eval.counting.signing import signature_for
+from fr_eval.counting.statistics import RunStatistics
+from fr_eval.errors import InputError
+from fr_eval.signature import COMPARE_SAME, FIELDS
 
 
 @dataclass
@@ -48,6 +51,8 @@ class McNemar:
 
 def mcnemar(a: np.ndarray, b: np.ndarray, what: str) -> McNemar:
     """Exact McNemar test of two paired yes/no outcomes."""
+    from scipy import stats as sps
+
     a, b = np.asarray(a, bool), np.asarray(b, bool)
     a_only, b_only = int((a & ~b).sum()), int((~a & b).sum())
     n = a_only + b_only
@@ -57,16 +62,17 @@ def mcnemar(a: np.ndarray, b: np.ndarray, what: str) -> McNemar:
 
 @dataclass
 class Comparison:
-    a: str
+    a: str                              # signature of run A
     b: str
     rows: list[dict[str, Any]]
     tests: list[McNemar]
     footage_same: bool
     notes: list[str]
+    differs: list[str] = field(default_factory=list)     # signature fields that differ (what is compared)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"a": self.a, "b": self.b, "footage_same": self.footage_same, "methods": self.rows,
-                "tests": [t.to_dict() for t in self.tests], "notes": self.notes}
+        return {"a": self.a, "b": self.b, "footage_same": self.footage_same, "differs": self.differs,
+                "methods": self.rows, "tests": [t.to_dict() for t in self.tests], "notes": self.notes}
 
 
 def check_same_footage(a: RunStatistics, b: RunStatistics) -> list[str]:
@@ -80,52 +86,60 @@ def check_same_footage(a: RunStatistics, b: RunStatistics) -> list[str]:
     return sorted(p for p in set(fa) | set(fb) if fa.get(p) != fb.get(p))
 
 
-def compare(a: RunStatistics, b: RunStatistics, *, allow_different_footage: bool = False,
+def compare(a: RunStatistics, b: RunStatistics, *, allow_mismatch: bool = False,
             ci: str = "clopper-pearson") -> Comparison:
-    """Methods side by side (B − A) and McNemar tests on shared passages and alerts.
+    """Methods side by side (B - A, with Newcombe's interval) and McNemar tests on shared passages and alerts.
+
+    The two runs' signatures must agree on what is counted -- the same inputs (footage, watchlist, truth),
+    the same adjudication, interval and ``--plants-only`` (:data:`fr_eval.signature.COMPARE_SAME`) -- and may
+    differ in what is compared (matcher, threshold, sampling, top-k, fr-eval version).
 
     Raises
     ------
     InputError
-        When the runs' footage differs (named), unless ``allow_different_footage``.
+        When the signatures differ in a field of :data:`~fr_eval.signature.COMPARE_SAME` (named), unless
+        ``allow_mismatch``.
     """
+    sa, sb = signature_for(a, ci=ci), signature_for(b, ci=ci)
+    longs = {name: long for name, _, long in FIELDS}
+    mismatch = [longs[f] for f in COMPARE_SAME if getattr(sa, f) != getattr(sb, f)]
     differing = check_same_footage(a, b)
     notes = []
-    if differing:
-        if not allow_different_footage:
-            raise InputError(f"the runs are not on the same footage: {differing[0]} differs"
-                             + (f" (and {len(differing) - 1} more)" if len(differing) > 1 else ""),
-                             hint="compare runs of one bundle, or pass --allow-different-footage")
-        notes.append(f"footage differs ({', '.join(differing)}): the paired tests pair passages by id only")
-    ra = {r.id: r for r in compute_all(to_funnel(a), ci=ci)}
-    rb = {r.id: r for r in compute_all(to_funnel(b), ci=ci)}
+    if mismatch:
+        if not allow_mismatch:
+            detail = f" ({differing[0]} differs)" if differing else ""
+            raise InputError(f"the runs' signatures differ in {', '.join(mismatch)}{detail}: they do not count the "
+                             "same thing", hint="compare runs of one bundle, or pass --allow-mismatch")
+        notes.append(f"signatures differ in {', '.join(mismatch)}: the paired tests pair passages by id only")
+    ra = {r.id: r for r in compute_all(funnel(a), ci=ci)}
+    rb = {r.id: r for r in compute_all(funnel(b), ci=ci)}
     rows = []
     for mid in ra:
         x, y = ra[mid], rb.get(mid)
-        row = {"id": mid, "a": result_dict(x), "b": result_dict(y) if y is not None else None, "difference": None}
+        row: dict[str, Any] = {"id": mid, "a": result_dict(x), "b": result_dict(y) if y is not None else None,
+                               "difference": None}
         if isinstance(x, Rate) and isinstance(y, Rate) and x.denominator and y.denominator:
-            row["difference"] = y.value - x.value
+            row["difference"] = Difference.of(x, y).to_dict()
         rows.append(row)
     tests = []
     if a.has_truth and b.has_truth:
-        pa, pb = a.passages.set_index("passage_id"), b.passages.set_index("passage_id")
+        pa = passage_outcomes(a).set_index("passage_id")
+        pb = passage_outcomes(b).set_index("passage_id")
         shared = pa.index.intersection(pb.index)
         if len(shared) < len(pa) or len(shared) < len(pb):
             notes.append(f"{len(shared)} passages in common ({len(pa)} in A, {len(pb)} in B)")
-        w = pa.loc[shared, "watchlisted"].astype(bool)
-        sw = shared[w.to_numpy()]
-        sn = shared[~w.to_numpy()]
-        tests.append(mcnemar(pa.loc[sw, "alerted_correct"].astype(bool), pb.loc[sw, "alerted_correct"].astype(bool),
+        w = pa.loc[shared, "watchlisted"].astype(bool).to_numpy()
+        sw, sn = shared[w], shared[~w]
+        tests.append(mcnemar(pa.loc[sw, "alerted_correct"], pb.loc[sw, "alerted_correct"],
                              "watchlisted passages with a correct alert"))
-        tests.append(mcnemar(pa.loc[sn, "alerted_false"].astype(bool), pb.loc[sn, "alerted_false"].astype(bool),
+        tests.append(mcnemar(pa.loc[sn, "alerted_false"], pb.loc[sn, "alerted_false"],
                              "non-watchlist passages with an alert"))
     ka, kb = _alert_keys(a), _alert_keys(b)
     keys = sorted(ka | kb)
     if keys:
         tests.append(mcnemar(np.array([k in ka for k in keys]), np.array([k in kb for k in keys]),
                              "alerts (same passage and subject)"))
-    name = lambda st: st.signature  # noqa: E731
-    return Comparison(name(a), name(b), rows, tests, not differing, notes)
+    return Comparison(sa.short(), sb.short(), rows, tests, not differing, notes, sa.differences(sb))
 
 
 def _alert_keys(st: RunStatistics) -> set[tuple[str, str]]:
@@ -134,4 +148,3 @@ def _alert_keys(st: RunStatistics) -> set[tuple[str, str]]:
         return set()
     where = al["passage_id"].astype("object").where(al["passage_id"].notna(), "track:" + al["track_id"].astype(str))
     return set(zip(where.astype(str), al["subject_id"].astype(str)))
-

@@ -20,13 +20,14 @@ Contract
 
 from __future__ import annotations
 
-import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Sequence
 
 import numpy as np
+
+from fr_eval.store.hashing import sha256_file
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,16 @@ class Matcher(ABC):
     default_threshold: ClassVar[float] = 0.5
     #: True for matchers that read recorded scores instead of footage (no detect/embed)
     imports_scores: ClassVar[bool] = False
+    #: the settings the matcher accepts (``--matcher-option KEY=VALUE``), with what each does
+    OPTIONS: ClassVar[dict[str, str]] = {}
 
     def __init__(self, **options: Any):
+        unknown = sorted(set(options) - set(self.OPTIONS))
+        if unknown:
+            from fr_eval.errors import InputError
+
+            known = ", ".join(f"{k} ({v})" for k, v in self.OPTIONS.items()) or "none"
+            raise InputError(f"matcher {self.name!r}: unknown option {unknown[0]!r}", hint=f"its options: {known}")
         self.options = options
 
     # -- the three operations -------------------------------------------------
@@ -109,8 +118,12 @@ class Matcher(ABC):
         return {}
 
     def parameters(self) -> dict[str, Any]:
-        """Settings that change the numbers (recorded in the manifest)."""
+        """Settings that change the numbers (recorded in the manifest and hashed into the signature)."""
         return dict(self.options)
+
+    def input_files(self, bundle_root: Path) -> dict[str, Path]:
+        """Input files the matcher reads besides the bundle (an imported log), hashed into the inputs."""
+        return {}
 
     def info(self) -> MatcherInfo:
         return MatcherInfo(
@@ -128,20 +141,39 @@ class Matcher(ABC):
         """Refuse a threshold outside the similarity scale (a common unit mix-up)."""
         from fr_eval.errors import InputError
 
+        import math
+
         low, high = self.similarity_range
-        if not (low <= threshold <= high):
+        if not math.isfinite(threshold) or not (low <= threshold <= high):
             raise InputError(
                 f"threshold {threshold} is outside the {self.name} matcher's similarity range [{low}, {high}]",
                 hint="thresholds are similarities (higher = more alike); see docs/matchers.md",
             )
 
 
-def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while True:
-            block = fh.read(chunk)
-            if not block:
-                break
-            h.update(block)
-    return h.hexdigest()
+def whole_number(matcher: str, key: str, value: Any, low: int = 0, high: int = 100) -> int:
+    """A matcher option that must be a whole number in ``[low, high]`` (a one-line error otherwise)."""
+    from fr_eval.errors import InputError
+
+    try:
+        n = int(str(value).strip())
+    except ValueError:
+        raise InputError(f"matcher {matcher!r}: option {key} must be a whole number, got {value!r}") from None
+    if not low <= n <= high:
+        raise InputError(f"matcher {matcher!r}: option {key} must be from {low} to {high}, got {n}")
+    return n
+
+
+def real_number(matcher: str, key: str, value: Any, low: float, high: float) -> float:
+    """A matcher option that must be a finite number in ``[low, high]``."""
+    import math
+
+    from fr_eval.errors import InputError
+
+    try:
+        x = float(str(value).strip())
+    except ValueError:
+        raise InputError(f"matcher {matcher!r}: option {key} must be a number, got {value!r}") from None
+    if not math.isfinite(x) or not low <= x <= high:
+        raise InputError(f"matcher {matcher!r}: option {key} must be from {low:g} to {high:g}, got {value!r}")
+    return x

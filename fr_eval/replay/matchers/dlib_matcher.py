@@ -31,7 +31,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from fr_eval.errors import RunFailed
-from fr_eval.replay.matchers.base import Detection, Matcher
+from fr_eval.replay.matchers.base import Detection, Matcher, whole_number
 
 DISTANCE_AT_HALF = 0.6
 
@@ -64,14 +64,16 @@ class DlibMatcher(Matcher):
     similarity_range = (0.0, 1.0)
     default_threshold = 0.5
 
-    def __init__(self, upsample: int | str = "auto", jitters: int = 0, **options: Any):
-        if upsample != "auto":
-            try:
-                upsample = int(upsample)
-            except ValueError:
-                from fr_eval.errors import InputError
-                raise InputError(f"dlib matcher: upsample must be 'auto' or a whole number, got {upsample!r}") from None
-        super().__init__(upsample=upsample, jitters=int(jitters), **options)
+    OPTIONS = {"upsample": "auto, or times the frame is doubled before HOG detection (0-3)",
+               "jitters": "re-samplings of each face when embedding (0-100)"}
+
+    def __init__(self, upsample: int | str = "auto", jitters: int | str = 0, **options: Any):
+        if str(upsample).strip() != "auto":
+            upsample = whole_number("dlib", "upsample", upsample, 0, 3)
+        else:
+            upsample = "auto"
+        jitters = whole_number("dlib", "jitters", jitters, 0, 100)
+        super().__init__(upsample=upsample, jitters=jitters, **options)
         import dlib
 
         self._dlib = dlib
@@ -138,6 +140,6 @@ class DlibMatcher(Matcher):
         probes = np.asarray(probes, dtype=np.float64)
         gallery = np.asarray(gallery, dtype=np.float64)
         if len(probes) == 0 or len(gallery) == 0:
-            return np.zeros((len(probes), len(gallery)), dtype=np.float32)
+            return np.zeros((len(probes), len(gallery)), dtype=np.float64)
         d2 = (np.sum(probes ** 2, 1)[:, None] + np.sum(gallery ** 2, 1)[None, :] - 2 * probes @ gallery.T)
-        return distance_to_similarity(np.sqrt(np.maximum(d2, 0.0))).astype(np.float32)
+        return np.asarray(distance_to_similarity(np.sqrt(np.maximum(d2, 0.0))), dtype=np.float64)

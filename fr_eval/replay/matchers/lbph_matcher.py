@@ -27,7 +27,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from fr_eval.replay.matchers.base import Detection, Matcher
+from fr_eval.replay.matchers.base import Detection, Matcher, real_number, whole_number
 
 SIZE = 96
 SCALE = 100.0
@@ -39,9 +39,15 @@ class LBPHMatcher(Matcher):
     similarity_range = (0.0, 1.0)
     default_threshold = 0.64  # the accuracy-maximising LFW threshold (benchmarks/lfw_pairs.py)
 
-    def __init__(self, scale_factor: float = 1.1, min_neighbors: int = 8, min_size: int = 30, **options: Any):
-        super().__init__(scale_factor=float(scale_factor), min_neighbors=int(min_neighbors),
-                         min_size=int(min_size), **options)
+    OPTIONS = {"scale_factor": "Haar cascade scale step (1.01-2)", "min_neighbors": "cascade neighbours (1-50)",
+               "min_size": "smallest face in pixels (8-1000)"}
+
+    def __init__(self, scale_factor: float | str = 1.1, min_neighbors: int | str = 8, min_size: int | str = 30,
+                 **options: Any):
+        scale_factor = real_number("opencv-lbph", "scale_factor", scale_factor, 1.01, 2.0)
+        min_neighbors = whole_number("opencv-lbph", "min_neighbors", min_neighbors, 1, 50)
+        min_size = whole_number("opencv-lbph", "min_size", min_size, 8, 1000)
+        super().__init__(scale_factor=scale_factor, min_neighbors=min_neighbors, min_size=min_size, **options)
         import cv2
 
         self._cv2 = cv2
@@ -100,10 +106,10 @@ class LBPHMatcher(Matcher):
     def compare(self, probes: np.ndarray, gallery: np.ndarray) -> np.ndarray:
         probes = np.asarray(probes, dtype=np.float32)
         gallery = np.asarray(gallery, dtype=np.float32)
-        out = np.zeros((len(probes), len(gallery)), dtype=np.float32)
+        out = np.zeros((len(probes), len(gallery)), dtype=np.float64)
         for i, p in enumerate(probes):
             num = (gallery - p) ** 2
             den = gallery + p
-            d = np.divide(num, den, out=np.zeros_like(num), where=den > 0).sum(axis=1)
+            d = np.divide(num, den, out=np.zeros_like(num), where=den > 0).sum(axis=1, dtype=np.float64)
             out[i] = 1.0 / (1.0 + d / SCALE)
         return out

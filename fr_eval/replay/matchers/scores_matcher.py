@@ -40,13 +40,33 @@ class ScoresMatcher(Matcher):
     imports_scores = True
     default_threshold = 0.5
 
+    OPTIONS = {"path": "the CSV log to import (also --scores)", "range": "LOW,HIGH of the log's score scale"}
+
     def __init__(self, path: str | None = None, range: str | Sequence[float] = "0,1", **options: Any):
+        import math
+
         super().__init__(path=path, range=range, **options)
-        low, high = (float(x) for x in (range.split(",") if isinstance(range, str) else range))
-        if not low < high:
+        parts = range.split(",") if isinstance(range, str) else list(range)
+        try:
+            low, high = (float(x) for x in parts)
+        except (TypeError, ValueError):
+            raise InputError(f"scores matcher: range {range!r} must be LOW,HIGH (two numbers)") from None
+        if not (math.isfinite(low) and math.isfinite(high) and low < high):
             raise InputError(f"scores matcher: range {range!r} must be LOW,HIGH with LOW < HIGH")
         self.similarity_range = (low, high)
+        self.range_text = f"{low!r},{high!r}"
         self.path = path
+
+    def parameters(self) -> dict[str, Any]:
+        # the log's path differs between machines; its content is hashed into the run's inputs instead
+        return {"range": self.range_text}
+
+    def input_files(self, bundle_root: Path) -> dict[str, Path]:
+        return {f"scores-log:{Path(self.path).name}": self._log_path(bundle_root)} if self.path else {}
+
+    def _log_path(self, root: Path) -> Path:
+        path = Path(self.path or "")
+        return path if path.is_absolute() else root / path
 
     def version(self) -> str:
         return "csv-import 1"
@@ -66,21 +86,15 @@ class ScoresMatcher(Matcher):
 
     def read_scores(self, root: Path, cameras: set[str], subjects: set[str]) -> pd.DataFrame:
         """Read and validate the scores CSV (path relative to the bundle, or absolute)."""
-        from fr_eval.inputs.bundle import read_csv
+        from fr_eval.inputs.bundle import numeric_column, read_csv
 
         if not self.path:
             raise InputError("the scores matcher needs the CSV to import",
                              hint="pass --scores FILE (or --matcher-option path=FILE)")
-        path = Path(self.path)
-        if not path.is_absolute():
-            path = root / path
+        path = self._log_path(root)
         df = read_csv(path, COLUMNS, str(self.path))
         for col in ("t", "score") + (("t_end",) if "t_end" in df.columns else ()):
-            values = pd.to_numeric(df[col], errors="coerce")
-            bad = df.index[values.isna()]
-            if len(bad):
-                raise InputError(f"{path}: line {bad[0] + 2}: {col} {df.at[bad[0], col]!r} is not a number")
-            df[col] = values.astype(float)
+            df[col] = numeric_column(df, col, path)
         low, high = self.similarity_range
         out = df.index[(df["score"] < low) | (df["score"] > high)]
         if len(out):

@@ -1,0 +1,120 @@
+"""The Python API: one function per command, returning data; the command line only renders what it returns.
+
+Everything ``fr-eval`` prints is available here, so a notebook can do what the CLI does::
+
+    from fr_eval import api
+    rec = api.reconcile("datasets/published/essex-2019.yaml")
+    rec.rate("verified_precision").format()          # '8/42 = 19.0% [8.6%, 34.1%] per alert'
+    res = api.sweep("runs/demo", at=[0.5, 0.6], by=["camera"])
+    res.sweep.point(0.6).rates["tpir"]
+
+Each function loads its inputs, refuses bad ones with :class:`fr_eval.errors.InputError` (one line, exit 2
+at the command line), and calls the stage modules; none of them counts anything itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from fr_eval.counting.groups import Breakdown
+from fr_eval.counting.reconcile import Reconciliation
+from fr_eval.counting.score import Scores
+from fr_eval.thresholds.compare import Comparison
+from fr_eval.thresholds.gate import Judgement, Policy
+from fr_eval.thresholds.sweep import Sweep
+from fr_eval.thresholds.targets import ThresholdChoice
+
+
+def load(path: str | Path, *, plants_only: bool = False, strict: bool = False):
+    """A run folder as :class:`~fr_eval.counting.statistics.RunStatistics`, a counts file as a Funnel."""
+    from fr_eval.counting.load import load_source
+
+    return load_source(path, plants_only=plants_only, strict=strict)
+
+
+def score(runs: Sequence[str | Path], *, plants_only: bool = False, ci: str = "clopper-pearson",
+          cluster_by: str = "subject", seed: int = 0, strict: bool = False, progress: bool = False) -> Scores:
+    """Every counting method on one run, or per deployment and overall on several."""
+    from fr_eval.counting.score import score_runs
+
+    return score_runs(runs, plants_only=plants_only, ci=ci, cluster_by=cluster_by, seed=seed, strict=strict,
+                      progress=progress)
+
+
+def reconcile(source: str | Path, *, ci: str = "clopper-pearson", plants_only: bool = False,
+              cluster_by: str = "subject", seed: int = 0, strict: bool = False) -> Reconciliation:
+    """Every party's number from a run or a counts file, the waterfall, the base rate and the claims."""
+    from fr_eval.counting.reconcile import reconcile as run
+
+    return run(source, ci=ci, plants_only=plants_only, cluster_by=cluster_by, seed=seed, strict=strict)
+
+
+@dataclass
+class SweepResult:
+    sweep: Sweep
+    targets: list[ThresholdChoice] = field(default_factory=list)
+    groups: list[Breakdown] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.sweep.to_dict(), "targets": [t.to_dict() for t in self.targets],
+                "groups": [g.to_dict() for g in self.groups]}
+
+
+def sweep(run: str | Path, *, thresholds: int = 15, at: Sequence[float] = (), target_fpir: float | None = None,
+          target_tpir: float | None = None, on: str = "point", by: Sequence[str] = (),
+          plants_only: bool = False, ci: str = "clopper-pearson", strict: bool = False) -> SweepResult:
+    """Every counting method at many thresholds; optionally the thresholds that meet targets and
+    breakdowns by group (at the operated threshold, or at each ``at`` threshold when one is given)."""
+    from fr_eval.counting.groups import breakdown
+    from fr_eval.counting.load import load_statistics
+    from fr_eval.thresholds.sweep import sweep as run_sweep
+    from fr_eval.thresholds.targets import threshold_for_target
+
+    stats = load_statistics(run, plants_only=plants_only, strict=strict)
+    s = run_sweep(stats, list(at) if at else thresholds, ci=ci)
+    targets = []
+    if target_fpir is not None:
+        targets.append(threshold_for_target(stats, target_fpir=target_fpir, on=on, ci=ci))
+    if target_tpir is not None:
+        targets.append(threshold_for_target(stats, target_tpir=target_tpir, on=on, ci=ci))
+    group_thresholds = list(at) if at else [stats.threshold]
+    groups = [breakdown(stats, m, b, threshold=t, ci=ci) for t in group_thresholds for b in by
+              for m in ("tpir", "fpir", "precision")]
+    return SweepResult(s, targets, groups)
+
+
+def compare(run_a: str | Path, run_b: str | Path, *, allow_mismatch: bool = False, ci: str = "clopper-pearson",
+            strict: bool = False) -> Comparison:
+    """Two runs side by side, with paired McNemar tests (their signatures must count the same thing)."""
+    from fr_eval.counting.load import load_statistics
+    from fr_eval.thresholds.compare import compare as run_compare
+
+    return run_compare(load_statistics(run_a, strict=strict), load_statistics(run_b, strict=strict),
+                       allow_mismatch=allow_mismatch, ci=ci)
+
+
+def gate(run: str | Path, policy: str | Path | Policy, *, ci: str = "clopper-pearson",
+         strict: bool = False) -> tuple[Policy, Judgement]:
+    """A run judged against a policy file (at the policy's threshold, if it names one)."""
+    from fr_eval.counting.load import load_statistics
+    from fr_eval.thresholds.gate import judge, load_policy
+
+    pol = policy if isinstance(policy, Policy) else load_policy(policy)
+    return pol, judge(load_statistics(run, strict=strict), pol, ci=ci)
+
+
+def verify(run: str | Path) -> list[str]:
+    """Every problem of a run folder; empty when every part is as sealed."""
+    from fr_eval.store.runs import verify_run
+
+    return verify_run(run)
+
+
+def report(source: str | Path, out: str | Path, *, fmt: str | None = None, redact: bool = True,
+           command: str | None = None) -> Path:
+    """Render the audit report of a run or a counts file (PDF or HTML), written whole or not at all."""
+    from fr_eval.report import write_report
+
+    return write_report(source, out, fmt=fmt, redact=redact, command=command)
