@@ -7,7 +7,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 FR := $(VENV)/bin/fr-eval
 STAMP := $(VENV)/.fr-eval-installed
 
-.PHONY: env demo test synth-suite bench clean
+.PHONY: env demo test lint synth-suite bench clean
 
 env: $(STAMP)
 
@@ -27,8 +27,13 @@ demo: env
 	$(FR) score runs/demo
 	$(FR) report runs/demo -o reports/demo.pdf
 
-test: env
+test: env lint
 	$(PY) -m pytest -q -ra
+
+# the linter and the type checker, clean on fr_eval/ (configuration: pyproject.toml, setup.cfg [mypy])
+lint: env
+	$(VENV)/bin/ruff check fr_eval
+	$(VENV)/bin/mypy
 
 synth-suite: env
 	$(FR) synth --suite datasets/synthetic/suite --out-root datasets/synthetic/build

@@ -14,9 +14,10 @@ at the command line), and calls the stage modules; none of them counts anything 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from fr_eval.counting.groups import Breakdown
 from fr_eval.counting.reconcile import Reconciliation

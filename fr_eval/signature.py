@@ -4,7 +4,8 @@ The sacrebleu pattern (``sacrebleu/metrics/base.py``, ``Signature``): each field
 alias, the text is built from the data (never the data from the text), and the JSON form is the data.
 Every printed headline, every JSON result, every JUnit case and the report carry it::
 
-    tpir|fr-eval:0.2.0|src:run|m:dlib@dlib-20.0.1#3a53a096|thr:0.5|fps:5|k:10|fpt:3|trk:6b1d0c2e|ci:cp|plants:no|adj:none|in:e993dd43 = 2/5 = ...
+    tpir|fr-eval:0.2.0|src:run|m:dlib@dlib-20.0.1#3a53a096|thr:0.5|fps:5|k:10|fpt:3|trk:6b1d0c2e|ci:cp
+        |plants:no|adj:none|in:e993dd43 = 2/5 = ...            (one line; broken here to fit)
 
 =============== ======= ================================================================================
 field           short   what it holds
@@ -116,7 +117,7 @@ class Signature:
         """``method|signature``: what every headline figure is printed with."""
         return f"{method_id}|{self.short()}"
 
-    def differences(self, other: "Signature") -> list[str]:
+    def differences(self, other: Signature) -> list[str]:
         """Fields whose values differ (long names)."""
         return [long for name, _, long in FIELDS if getattr(self, name) != getattr(other, name)]
 

@@ -6,8 +6,17 @@ from pathlib import Path
 
 import click
 
-from fr_eval.cli.options import (ci_option, cluster_option, echo_json, json_option, plants_option, quiet_option,
-                                 seed_option, show_progress, strict_option)
+from fr_eval.cli.options import (
+    ci_option,
+    cluster_option,
+    echo_json,
+    json_option,
+    plants_option,
+    quiet_option,
+    seed_option,
+    show_progress,
+    strict_option,
+)
 
 
 @click.command()

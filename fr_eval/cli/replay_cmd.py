@@ -44,7 +44,8 @@ def _matcher_options(pairs: tuple[str, ...]) -> dict:
 @click.option("--keep-embeddings", is_flag=True,
               help="Keep embeddings of every track (default: only of tracks that alerted).")
 @click.option("--resume", is_flag=True, help="Finish an interrupted replay (RUN.partial).")
-@click.option("--overwrite", is_flag=True, help="Replace an existing run (the old one is kept until the new one is complete).")
+@click.option("--overwrite", is_flag=True,
+              help="Replace an existing run fr-eval made (the old one is kept until the new one is complete).")
 @json_option
 @quiet_option
 def replay(bundle, out, matcher, matcher_opts, scores, fps, threshold, top_k, faces_per_track, chunk_seconds,
@@ -91,7 +92,8 @@ def format_summary(run: Path, manifest: dict) -> str:
         lines.append(f"  time       {s['wall_s']:.1f} s wall, real-time factor {rtf:.2f} "
                      f"({'faster' if rtf < 1 else 'slower'} than real time: {s['speed_x_realtime']:.2f}x)")
     else:
-        lines.append(f"  imported   {s['tracks']} face events, {s['candidates']} candidate scores, {s['alerts']} alerts")
+        lines.append(f"  imported   {s['tracks']} face events, {s['candidates']} candidate scores, "
+                     f"{s['alerts']} alerts")
     for p in manifest.get("decode_problems", []):
         lines.append(f"  warning    {p['footage']}: decoding broke at {p['broke_at_s']:.2f} s ({p['error']}); "
                      "frames before it were used")

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from fr_eval.counting.funnel import Claim, Funnel
 from fr_eval.counting.rates import Rate, Unavailable, format_rate, interval_text
@@ -47,7 +48,7 @@ class Reported:
         if self.kind == "one_in":
             if value <= 0:
                 return False
-            return _round_sig(1 / value, self.sig_figs or 1) == _round_sig(self.n, self.sig_figs or 1)
+            return _round_sig(1 / value, self.sig_figs or 1) == _round_sig(self.n or math.nan, self.sig_figs or 1)
         scaled = value * (100 if self.kind == "percent" else 1)
         printed = self.value * (100 if self.kind == "percent" else 1)
         return _round_half_up(scaled, self.decimals) == round(printed, self.decimals)
@@ -146,27 +147,26 @@ def check_claim(claim: Claim, funnel: Funnel, *, ci: str = "clopper-pearson") ->
     from fr_eval.counting.methods import compute
 
     rep = parse_reported(claim.reported, where=f"claim {claim.id}")
-    base = dict(id=claim.id, method=claim.method, reported=str(claim.reported), reported_value=rep.value,
-                text=claim.text, source=claim.source, by=claim.by, kind=claim.kind)
+    def check(status: str, reason: str, computed: Rate | None = None) -> ClaimCheck:
+        return ClaimCheck(id=claim.id, method=claim.method, reported=str(claim.reported), reported_value=rep.value,
+                          status=status, reason=reason, computed=computed, text=claim.text, source=claim.source,
+                          by=claim.by, kind=claim.kind)
+
     result = compute(claim.method, funnel, ci=ci)
     if isinstance(result, Unavailable):
-        return ClaimCheck(status="not_checkable", reason=f"{claim.method} {result.reason}", **base)
+        return check("not_checkable", f"{claim.method} {result.reason}")
     if not result.denominator:
-        return ClaimCheck(status="not_checkable", computed=result,
-                          reason=f"{claim.method}: the denominator is 0, so there is nothing to check", **base)
+        return check("not_checkable", f"{claim.method}: the denominator is 0, so there is nothing to check", result)
     got = format_rate(result, unit=False)
     if rep.matches(result.value):
-        return ClaimCheck(status="reproduced", computed=result,
-                          reason=f"{got} rounds to {claim.reported} at the precision it was printed", **base)
+        return check("reproduced", f"{got} rounds to {claim.reported} at the precision it was printed", result)
     lo, hi = result.ci95
     inside = not (math.isnan(lo) or math.isnan(hi)) and lo <= rep.value <= hi
     if inside:
-        return ClaimCheck(status="rounding_inconsistent", computed=result,
-                          reason=f"{got} does not round to {claim.reported}, but {claim.reported} lies inside the "
-                                 f"95% interval {interval_text(result.ci95)}", **base)
+        return check("rounding_inconsistent", f"{got} does not round to {claim.reported}, but {claim.reported} lies "
+                                              f"inside the 95% interval {interval_text(result.ci95)}", result)
     where = "no interval" if math.isnan(lo) else f"outside the 95% interval {interval_text(result.ci95)}"
-    return ClaimCheck(status="contradicted", computed=result,
-                      reason=f"the counts give {got}; {claim.reported} lies {where}", **base)
+    return check("contradicted", f"the counts give {got}; {claim.reported} lies {where}", result)
 
 
 def check_claims(funnel: Funnel, claims: Sequence[Claim] | None = None, *,

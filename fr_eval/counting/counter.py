@@ -44,8 +44,9 @@ A score of NaN (a passage never detected, a track without candidates) never reac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -74,7 +75,7 @@ class ItemSet:
     codes: np.ndarray                         # int group code per item (-1: in no group)
     weights: dict[str, np.ndarray] = field(default_factory=dict)
 
-    def subset(self, codes: Sequence[int] | None) -> "ItemSet":
+    def subset(self, codes: Sequence[int] | None) -> ItemSet:
         if codes is None:
             keep = self.codes >= 0
         else:

@@ -23,11 +23,11 @@ frame.  The file format is documented in ``docs/formats.md`` ("Counts file").
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Iterable
+from typing import Any
 
 from fr_eval.errors import InputError
-
 
 #: count keys of a counts file and of a :class:`Funnel`, with their meaning (docs/formats.md quotes these).
 COUNT_KEYS: dict[str, str] = {
@@ -173,11 +173,11 @@ class Funnel:
         """The given counts (not derived) and numbers, as a plain dict."""
         return {k: getattr(self, k) for k in list(COUNT_KEYS) + list(NUMBER_KEYS) if getattr(self, k) is not None}
 
-    def __add__(self, other: "Funnel") -> "Funnel":
+    def __add__(self, other: Funnel) -> Funnel:
         """Sum two funnels: a count is known in the sum only when known in both."""
         if not isinstance(other, Funnel):
             return NotImplemented
-        values = {}
+        values: dict[str, Any] = {}
         for key in list(COUNT_KEYS) + ["footage_hours"]:
             a, b = getattr(self, key), getattr(other, key)
             values[key] = None if a is None or b is None else a + b
@@ -186,7 +186,7 @@ class Funnel:
         return replace(Funnel(), id=f"{self.id}+{other.id}", **values)
 
     @classmethod
-    def total(cls, funnels: Iterable["Funnel"], id: str = "overall") -> "Funnel":
+    def total(cls, funnels: Iterable[Funnel], id: str = "overall") -> Funnel:
         """The sum of several funnels (see :meth:`__add__`)."""
         funnels = list(funnels)
         if not funnels:

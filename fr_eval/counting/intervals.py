@@ -16,7 +16,7 @@ interval: ``(nan, nan)``.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -33,7 +33,7 @@ def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, fl
     if n == 0:
         return (math.nan, math.nan)
     alpha = 1.0 - confidence
-    from scipy.special import betaincinv   # scipy.special, not scipy.stats: a tenth of the import time
+    from scipy.special import betaincinv  # scipy.special, not scipy.stats: a tenth of the import time
 
     low = 0.0 if k == 0 else float(betaincinv(k, n - k + 1, alpha / 2))
     high = 1.0 if k == n else float(betaincinv(k + 1, n - k, 1 - alpha / 2))

@@ -56,7 +56,8 @@ class LinkReport:
         """One sentence for every output that shows counts from this run."""
         if not self.ambiguous:
             how = "time and face boxes" if self.spatial else "camera and time"
-            return f"linking: {self.linked} of {self.tracks} face tracks linked to truth passages by {how}; none ambiguous"
+            return (f"linking: {self.linked} of {self.tracks} face tracks linked to truth passages by {how}; "
+                    "none ambiguous")
         return (f"linking: {self.linked} of {self.tracks} face tracks linked; {self.n_ambiguous} ambiguous "
                 f"(overlapping {len(self.passages_involved)} passages with no face boxes to tell them apart), "
                 f"resolved to {RESOLUTION}")

@@ -24,8 +24,9 @@ given, so that repeated passages of one person are not counted as independent.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -409,9 +410,9 @@ def cluster_intervals(methods: Sequence[Method], clusters: Sequence[Funnel], *, 
     """
     cols, names = [], []
     for m in methods:
-        per = [m.counts(c) if m.missing(c) is None else None for c in clusters]
-        if not per or any(p is None for p in per):
+        if not clusters or any(m.missing(c) is not None for c in clusters):
             continue
+        per = [m.counts(c) for c in clusters]
         cols.append(([p[0] for p in per], [p[1] for p in per]))
         names.append(m.id)
         if m.id == "precision_bounds":

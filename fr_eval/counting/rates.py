@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Union
+from typing import Any
 
 from fr_eval.counting.intervals import interval, wilson
 
@@ -88,7 +88,7 @@ def interval_text(ci: tuple[float, float]) -> str:
     return f"[{percent(lo)}, {percent(hi)}]"
 
 
-def format_rate(r: "Result", *, unit: bool = True) -> str:
+def format_rate(r: Rate | Unavailable | EventRate, *, unit: bool = True) -> str:
     """The one text form of a result, e.g. ``8/42 = 19.0% [8.6%, 34.1%] per alert``.
 
     A tiny rate (under 1%) or one its users say as "1 in N" adds it:
@@ -100,7 +100,7 @@ def format_rate(r: "Result", *, unit: bool = True) -> str:
         lo, hi = r.ci95
         return (f"{r.count:,} over {r.exposure:,.4g} {r.per}s = {r.value:.3g} per {r.per} "
                 f"[{lo:.3g}, {hi:.3g}]")
-    if isinstance(r, Bounds):
+    if isinstance(r, Bounds) and r.high is not None:
         h = r.high
         text = (f"{fraction(r.numerator, r.denominator)} to {fraction(h.numerator, h.denominator)} = "
                 f"{percent(r.value)} to {percent(h.value)}")
@@ -140,7 +140,7 @@ class Rate:
 
     @classmethod
     def of(cls, id: str, numerator: int, denominator: int, unit: str, *, ci_method: str = "clopper-pearson",
-           clusters=None, seed: int = 0, n_boot: int = 2000, **extra) -> "Rate":
+           clusters=None, seed: int = 0, n_boot: int = 2000, **extra) -> Rate:
         """Build a rate and compute its 95% interval."""
         numerator, denominator = int(numerator), int(denominator)
         if unit not in UNITS:
@@ -161,7 +161,7 @@ class Rate:
         """The rate said as "1 in N" (``denominator / numerator``); None when the numerator is 0."""
         return self.denominator / self.numerator if self.numerator else None
 
-    def complement(self, id: str) -> "Rate":
+    def complement(self, id: str) -> Rate:
         """``1 - rate`` on the same counts (e.g. FNIR from TPIR); the interval flips."""
         low, high = self.ci95
         return replace(self, id=id, numerator=self.denominator - self.numerator, ci95=(1 - high, 1 - low))
@@ -216,7 +216,7 @@ class EventRate:
     ci_method: str = "poisson-exact"
 
     @classmethod
-    def of(cls, id: str, count: int, exposure: float, per: str = "hour") -> "EventRate":
+    def of(cls, id: str, count: int, exposure: float, per: str = "hour") -> EventRate:
         from fr_eval.counting.intervals import poisson_exact
 
         return cls(id, int(count), float(exposure), per, poisson_exact(int(count), float(exposure)))
@@ -306,7 +306,7 @@ class Difference:
     ci95: tuple[float, float]
 
     @classmethod
-    def of(cls, a: Rate, b: Rate) -> "Difference":
+    def of(cls, a: Rate, b: Rate) -> Difference:
         if not (a.denominator and b.denominator) or a.numerator > a.denominator or b.numerator > b.denominator:
             return cls(a.id, a, b, math.nan, (math.nan, math.nan))
         p1, p2 = a.value, b.value
@@ -328,4 +328,5 @@ class Difference:
         return f"{self.value * 100:+.1f} pts [{lo * 100:+.1f}, {hi * 100:+.1f}]"
 
 
-Result = Union[Rate, Bounds, EventRate, Unavailable]
+#: what a counting method gives: a rate (a Bounds is a Rate), or what it needs when it cannot be computed
+Result = Rate | Unavailable

@@ -19,9 +19,10 @@ Nothing here renders tables; :mod:`fr_eval.report.text` does.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -31,7 +32,6 @@ from fr_eval.counting.methods import METHODS, compute_all, result_dict
 from fr_eval.counting.rates import Bounds, Rate, Result, fraction, one_in, percent
 from fr_eval.errors import InputError
 from fr_eval.signature import Signature
-
 
 # -- the waterfall ---------------------------------------------------------------------------
 
@@ -70,7 +70,7 @@ def waterfall(funnel: Funnel) -> list[Stage]:
         ("stopped", "stopped", g("stopped")),
         ("verified_correct", "verified correct", g("verified_correct")),
     ]
-    reasons = {
+    reasons: dict[str, list[tuple[str, int | None]]] = {
         "judged_credible": [("rejected by the operators at once", g("operator_rejected")),
                             ("no adjudication record", funnel.not_adjudicated or None)],
         "stop_attempted": [("judged credible, no stop attempted", None)],
@@ -108,7 +108,8 @@ def waterfall_closes(stages: Sequence[Stage]) -> bool:
     if not known:
         return True
     drops = sum(s.dropped or 0 for s in stages[1:])
-    return drops + known[-1].count == stages[0].count if stages[0].count is not None else True
+    last = known[-1].count or 0
+    return drops + last == stages[0].count if stages[0].count is not None else True
 
 
 # -- the base rate ---------------------------------------------------------------------------
@@ -210,8 +211,8 @@ def base_rate(funnel: Funnel, results: Sequence[Result], *, tpir: float | None =
            implied_prevalence(tpir, false_alert_rate, hi) if not math.isnan(hi) else math.nan)
     upper = prev_upper = None
     bounds = by_id.get("precision_bounds")
-    if prec.id == "verified_precision" and bounds is not None:
-        upper = bounds.bounds[1] if isinstance(bounds, Bounds) else None
+    if prec.id == "verified_precision" and isinstance(bounds, Bounds):
+        upper = bounds.bounds[1]
         prev_upper = implied_prevalence(tpir, false_alert_rate, upper)
     size = funnel.watchlist_size
     rows = []
@@ -395,7 +396,8 @@ def explain(rec: Reconciliation) -> list[str]:
     if a and "precision_bounds" in rates:
         b = rates["precision_bounds"]
         lo, hi = b.bounds if isinstance(b, Bounds) else (b.value, b.value)
-        unresolved = a - f.get("verified_correct") - f.get("verified_incorrect")
+        vc, vi = f.get("verified_correct") or 0, f.get("verified_incorrect") or 0
+        unresolved = a - vc - vi
         pieces = []
         for label, key in (("rejected by the operators at once", "operator_rejected"), ("lost in the crowd", "lost"),
                            ("stopped but never verified", "unverified"), ("not adjudicated", "not_adjudicated")):
@@ -407,15 +409,16 @@ def explain(rec: Reconciliation) -> list[str]:
         if cni is not None and sa is not None and cni - sa > 0:
             pieces.append(f"{cni - sa} judged credible but never approached")
         detail = f" ({', '.join(pieces)})" if pieces else ""
-        out.append(f"Of {a} alerts, {_n(f.get('verified_correct'), 'was', 'were')} verified correct and "
-                   f"{f.get('verified_incorrect')} verified incorrect after a stop; {_n(unresolved, 'was', 'were')} "
+        out.append(f"Of {a} alerts, {_n(vc, 'was', 'were')} verified correct and "
+                   f"{vi} verified incorrect after a stop; {_n(unresolved, 'was', 'were')} "
                    f"never resolved{detail}. So the true share of correct alerts lies between {_pct(lo)} (every "
                    f"unresolved alert wrong) and {_pct(hi)} (every unresolved alert right); a figure that counts the "
                    f"unresolved alerts as errors reports the bottom of that range as if it were measured.")
     if "stopped_precision" in rates and "verified_precision" in rates:
         sp, vp = rates["stopped_precision"], rates["verified_precision"]
         out.append(f"Counting only the people actually stopped gives {_frac(sp)}: the same {sp.numerator} correct "
-                   f"identification{'s' if sp.numerator != 1 else ''} divided by {sp.denominator} stops instead of {vp.denominator} alerts.")
+                   f"identification{'s' if sp.numerator != 1 else ''} divided by {sp.denominator} stops instead of "
+                   f"{vp.denominator} alerts.")
     if "false_alert_rate" in rates and ("precision" in rates or "verified_precision" in rates):
         far = rates["false_alert_rate"]
         share = rates.get("false_alert_share") or rates.get("false_share")

@@ -7,9 +7,10 @@ Several runs: every method per deployment, and overall on the summed funnel with
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from fr_eval.counting.counter import cluster_funnels, funnel
 from fr_eval.counting.funnel import Funnel

@@ -12,9 +12,10 @@ Linking tracks to passages is :mod:`fr_eval.counting.linking`'s (order-free; amb
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -116,7 +117,7 @@ class RunStatistics:
                     faces_processed: int | None = None, demographics: Sequence[str] = (),
                     plants_only: bool = False, manifest: dict | None = None, bundle: Any = None,
                     adjudication_source: dict | None = None, coverage: Sequence[dict] = (),
-                    strict: bool = False, where: str = "") -> "RunStatistics":
+                    strict: bool = False, where: str = "") -> RunStatistics:
         """Build the rows from the run tables and the bundle's truth and adjudication.
 
         Parameters
@@ -145,7 +146,7 @@ class RunStatistics:
         candidates = candidates.assign(similarity=candidates["similarity"].astype(np.float64))
         has_truth = truth is not None
         uncovered: list[str] = []
-        if has_truth:
+        if truth is not None:
             truth = truth.copy()
             check_truth(truth, where=f"{where}: truth")
             uncovered = uncovered_passages(truth, coverage)

@@ -475,4 +475,4 @@ def _datetime(value: Any, where: str) -> dt.datetime:
                              hint="e.g. 2020-02-27T10:00:00Z") from None
     else:
         raise InputError(f"{where}: expected an ISO 8601 date-time, got {value!r}")
-    return out if out.tzinfo else out.replace(tzinfo=dt.timezone.utc)
+    return out if out.tzinfo else out.replace(tzinfo=dt.UTC)

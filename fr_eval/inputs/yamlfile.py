@@ -22,7 +22,7 @@ MAX_BYTES = 16 * 1024 * 1024
 
 
 class _NoAliasLoader(yaml.SafeLoader):
-    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+    def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             mark = event.start_mark

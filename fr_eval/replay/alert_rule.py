@@ -19,7 +19,7 @@ each other at the boundary: :func:`reaches` (element by element) and
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

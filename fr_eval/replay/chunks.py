@@ -210,7 +210,7 @@ def track_footage(run: Path, specs: list[ChunkSpec], params: TrackerParams, came
 
     tracker = Tracker(params)
     row_of: dict[int, int] = {}
-    for (frame, t), g in obs.groupby(["frame", "t"], sort=True):
+    for (_, t), g in obs.groupby(["frame", "t"], sort=True):
         batch = []
         for i, r in zip(g.index, g.itertuples(index=False)):
             ob = FaceObs(int(r.frame), float(r.t), Detection(int(r.x0), int(r.y0), int(r.x1), int(r.y1),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fr_eval.inputs.bundle import Bundle
 from fr_eval.errors import InputError
+from fr_eval.inputs.bundle import Bundle
 from fr_eval.replay.footage import load_image
 from fr_eval.store.hashing import sha256_file
 

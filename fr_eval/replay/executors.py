@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from fr_eval.replay.chunks import ChunkParams, ChunkSpec, is_done, process_chunk
 from fr_eval.errors import InputError, RunFailed
+from fr_eval.replay.chunks import ChunkParams, ChunkSpec, is_done, process_chunk
 
 _WORKER: dict[str, Any] = {}
 
@@ -95,7 +95,7 @@ class WorkerPool:
     def __init__(self, workers: int, matcher_name: str, matcher_options: dict):
         self.workers = workers
         self.matcher_name, self.matcher_options = matcher_name, dict(matcher_options)
-        self.pool = self._new()
+        self.pool: ProcessPoolExecutor | None = self._new()
         # one task per worker makes every process start (and load its matcher) now, not on the first chunk
         for _ in range(workers):
             self.pool.submit(_ready)

@@ -13,9 +13,10 @@ import hashlib
 import math
 import re
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -200,7 +201,7 @@ def sample_frames(path: Path, *, fps: float, t0: float = 0.0, t1: float = math.i
         stream.thread_type = "AUTO" if threads != 1 else "SLICE"
         if threads:
             stream.codec_context.thread_count = threads
-        tb = stream.time_base
+        tb = stream.time_base or Fraction(1, 90_000)
         start_pts = stream.start_time or 0
         src_fps = float(stream.average_rate or stream.guessed_rate or 25)
         sampler = _GridSampler(fps, t0, t1, src_fps)

@@ -16,9 +16,10 @@ import math
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,8 +30,16 @@ from fr_eval.replay.chunks import ChunkParams, ChunkSpec, embed_missing, is_done
 from fr_eval.replay.coverage import footage_coverage
 from fr_eval.replay.footage import probe
 from fr_eval.replay.matchers.registry import load_matcher
-from fr_eval.replay.run_folder import (OutLock, copy_metadata, hash_inputs, jsonable, new_manifest, now,
-                                       prepare_folders, swap_into_place)
+from fr_eval.replay.run_folder import (
+    OutLock,
+    copy_metadata,
+    hash_inputs,
+    jsonable,
+    new_manifest,
+    now,
+    prepare_folders,
+    swap_into_place,
+)
 from fr_eval.replay.scoring import score_tracks
 from fr_eval.replay.tracking import TrackerParams
 from fr_eval.signature import for_run

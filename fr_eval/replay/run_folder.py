@@ -37,7 +37,7 @@ class OutLock:
         self.path = out.with_name(f".{out.name}.fr-eval.lock")
         self.fd: int | None = None
 
-    def __enter__(self) -> "OutLock":
+    def __enter__(self) -> OutLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -153,4 +153,4 @@ def jsonable(d):
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -143,7 +143,7 @@ class Tracker:
 
     def step(self, t: float, observations: list[FaceObs]) -> list[tuple[Track, FaceObs]]:
         """Feed the detections of one sampled frame (time ``t``); return which track took each."""
-        still = []
+        still: list[Track] = []
         for tr in self.open:
             (still if t - tr.last.t <= self.p.max_gap_s + 1e-9 else self.closed).append(tr)
         self.open = still

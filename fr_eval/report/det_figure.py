@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fr_eval.store.atomic import atomic_path
 from fr_eval.errors import InputError
+from fr_eval.store.atomic import atomic_path
 
 
 def det_figure(sweep, path: str | Path) -> Path:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import math
 
-from fr_eval.counting.rates import Bounds, Result, Unavailable, fraction as frac, interval_text, percent
+from fr_eval.counting.rates import Bounds, Result, Unavailable, interval_text, percent
+from fr_eval.counting.rates import fraction as frac
 from fr_eval.counting.rates import one_in as one_in_text
 
 

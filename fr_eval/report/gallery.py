@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import io
 import math
+from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +46,8 @@ def redact_image(img: np.ndarray) -> np.ndarray:
     w, h = im.size
     bw = max(1, min(PIXEL_BLOCKS, w))
     bh = max(1, round(bw * h / max(w, 1)))
-    small = im.resize((bw, bh), Image.BOX)
-    big = small.resize((w, h), Image.NEAREST)
+    small = im.resize((bw, bh), Image.Resampling.BOX)
+    big = small.resize((w, h), Image.Resampling.NEAREST)
     return np.asarray(big.filter(ImageFilter.GaussianBlur(radius=max(2.0, w / (2 * bw)))))
 
 
@@ -66,7 +68,7 @@ def jpeg(img: np.ndarray, height: int = HEIGHT) -> bytes:
 
     im = Image.fromarray(img).convert("RGB")
     if im.height != height:
-        im = im.resize((max(1, round(im.width * height / im.height)), height), Image.LANCZOS)
+        im = im.resize((max(1, round(im.width * height / im.height)), height), Image.Resampling.LANCZOS)
     buf = io.BytesIO()
     im.save(buf, format="JPEG", quality=88)
     return buf.getvalue()
@@ -96,7 +98,7 @@ def frames_at(path: Path, times: list[float], *, fps: float | None = None) -> di
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        tb = stream.time_base
+        tb = stream.time_base or Fraction(1, 90_000)
         start = stream.start_time or 0
         eps = 0.25 / float(stream.average_rate or stream.guessed_rate or 25)
         for t in sorted(set(times)):
@@ -110,12 +112,29 @@ def frames_at(path: Path, times: list[float], *, fps: float | None = None) -> di
     return out
 
 
+@dataclass
+class GalleryItem:
+    alert_id: str
+    subject_id: str
+    camera: str
+    similarity: float
+    t: float | None              # first embedded face at or above the threshold
+    best_t: float | None         # the track's best face (the crop)
+    wall_time: str
+    truth: str
+    adjudication: str
+    on_watchlist: bool           # the track is truly the named subject (truth links it)
+    redacted: bool
+    watchlist_jpeg: bytes | None
+    crop_jpeg: bytes | None
+    note: str = ""
+
+
+
 # -- the gallery -------------------------------------------------------------------------------
 
 def gallery_items(run: Path, stats, *, redact: bool = True, decode: bool = True) -> tuple[list, list[str]]:
     """One :class:`~fr_eval.report.model.GalleryItem` per alert (highest similarity first), and notes."""
-    from fr_eval.report.model import GalleryItem
-
     notes: list[str] = []
     a = stats.alerts
     if not len(a):
@@ -173,7 +192,6 @@ def _isna(x: Any) -> bool:
 
 
 def _decode_crops(order, tracks, manifest, roots, notes) -> dict[str, np.ndarray]:
-    from fr_eval.replay.footage import footage_digest
 
     footage = manifest.get("footage", [])
     files = manifest.get("inputs", {}).get("files", {})

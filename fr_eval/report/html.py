@@ -12,10 +12,10 @@ from html import escape
 from pathlib import Path
 
 from fr_eval import __version__
-from fr_eval.store.atomic import write_text
 from fr_eval.report import figures
 from fr_eval.report.format import cell, fraction, interval, number, one_in, stage_share
 from fr_eval.report.model import SECTIONS, ReportModel
+from fr_eval.store.atomic import write_text
 
 CSS = """
 body{font-family:"DejaVu Sans",Verdana,sans-serif;font-size:14px;line-height:1.45;max-width:62em;margin:2em auto;
@@ -88,6 +88,7 @@ def _summary(model: ReportModel) -> str:
         if not h.available:
             continue
         r = h.rate
+        assert r is not None
         said = one_in(r) if r.extra.get("said_as") == "one_in" else ""
         out.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in (
             f"{h.label} ({h.method_id})", h.used_by or "-", fraction(r) + (f" ({said})" if said else ""),
@@ -167,7 +168,8 @@ def _gallery(model: ReportModel) -> str:
         for g in model.gallery:
             text = (f"<b>{escape(g.alert_id)}</b><br>named subject: {escape(g.subject_id)}<br>similarity "
                     f"{g.similarity:.3f} (threshold {model.threshold:g})<br>camera {escape(g.camera)}"
-                    + (f", alert at t = {g.t:.1f} s" if g.t is not None else "") + (f" ({escape(g.wall_time)})" if g.wall_time else "")
+                    + (f", alert at t = {g.t:.1f} s" if g.t is not None else "")
+                    + (f" ({escape(g.wall_time)})" if g.wall_time else "")
                     + (f"<br>face shown: t = {g.best_t:.1f} s" if g.best_t is not None else "")
                     + f"<br>truth: {escape(g.truth)}<br>adjudication: {escape(g.adjudication)}"
                     + (f"<br><i>{escape(g.note)}</i>" if g.note else ""))

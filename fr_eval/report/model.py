@@ -15,7 +15,6 @@ curve and no gallery) carries a one-line reason in :attr:`ReportModel.unsupporte
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from fr_eval.counting.funnel import COUNT_KEYS, Funnel
 from fr_eval.counting.methods import METHODS
 from fr_eval.counting.rates import Bounds, Rate, Result, Unavailable, one_in
 from fr_eval.errors import InputError
+from fr_eval.report.gallery import GalleryItem
 from fr_eval.signature import number
 from fr_eval.store.hashing import sha256_file
 
@@ -47,7 +47,7 @@ class Headline:
     label: str
     used_by: str
     unit: str
-    rate: Result | None
+    rate: Rate | None
     missing: str
     plain: str
     signature: str
@@ -85,24 +85,6 @@ class MethodDef:
     denominator: str
     used_by: str
     source: str
-
-
-@dataclass
-class GalleryItem:
-    alert_id: str
-    subject_id: str
-    camera: str
-    similarity: float
-    t: float | None              # first embedded face at or above the threshold
-    best_t: float | None         # the track's best face (the crop)
-    wall_time: str
-    truth: str
-    adjudication: str
-    on_watchlist: bool           # the track is truly the named subject (truth links it)
-    redacted: bool
-    watchlist_jpeg: bytes | None
-    crop_jpeg: bytes | None
-    note: str = ""
 
 
 @dataclass
@@ -170,7 +152,7 @@ def build_model(source: str | Path, *, redact: bool = True, command: str | None 
         raise InputError(f"{path}: no such file or folder", hint="give a replay run folder or a counts file (.yaml)")
     loaded = load_source(path)
     rec = reconcile(loaded)
-    generated = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    generated = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     if isinstance(loaded, Funnel):
         model = _counts_model(path, loaded, rec, generated)
     else:
@@ -192,7 +174,8 @@ def build_model(source: str | Path, *, redact: bool = True, command: str | None 
 
 def base_rate_curves(br, n: int = 80) -> dict[str, list[tuple[float, float]]]:
     """Expected precision over prevalences 1e-6..0.1 for each watchlist size of the base-rate grid
-    (:func:`fr_eval.counting.reconcile.expected_precision`, :func:`~fr_eval.counting.reconcile.scaled_false_alert_rate`)."""
+    (:func:`fr_eval.counting.reconcile.expected_precision`,
+    :func:`~fr_eval.counting.reconcile.scaled_false_alert_rate`)."""
     import numpy as np
 
     from fr_eval.counting.reconcile import WATCHLIST_FACTORS, expected_precision, scaled_false_alert_rate
@@ -225,7 +208,7 @@ def _headlines(rec) -> list[Headline]:
     return out
 
 
-def plain_line(r: Result) -> str:
+def plain_line(r: Rate) -> str:
     """The rate in words, from the registry's numerator and denominator phrases.
 
     >>> from fr_eval.counting.funnel import Funnel
@@ -354,6 +337,7 @@ def _thresholds(model: ReportModel, stats) -> None:
     if len(det) > DET_POINTS:
         det = det.iloc[np.unique(np.linspace(0, len(det) - 1, DET_POINTS).round().astype(int))]
     pts = [(float(t), float(fn), float(f)) for t, fn, f in zip(det["threshold"], det["fnir"], det["fpir"])]
+    assert op is not None
     op_pt = (op.threshold, 1 - tp.value, fp.value, tp.denominator, fp.denominator)
     pts.append(op_pt[:3])
     model.det = {"points": sorted(pts), "operated": op_pt}
@@ -389,9 +373,10 @@ def _groups(model: ReportModel, stats) -> None:
         for mid, b in parts.items():
             if b.test is None or not b.test.significant:
                 continue
-            valid = [g for g in rows if isinstance(g.rates[mid], Rate) and g.rates[mid].denominator]
-            lo = min(valid, key=lambda g: g.rates[mid].value)
-            hi = max(valid, key=lambda g: g.rates[mid].value)
+            values = {g.group: r.value for g in rows if isinstance(r := g.rates[mid], Rate) and r.denominator}
+            valid = [g for g in rows if g.group in values]
+            lo = min(valid, key=lambda g: values[g.group])
+            hi = max(valid, key=lambda g: values[g.group])
             for g, word in ((lo, "lowest"), (hi, "highest")):
                 g.flag = (g.flag + "; " if g.flag else "") + \
                     f"{mid} {word}: groups differ ({b.test.test}, p = {b.test.p_value:.2g})"

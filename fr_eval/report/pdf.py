@@ -21,15 +21,26 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
-from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, Image, KeepTogether, PageBreak,
-                                PageTemplate, Paragraph, Spacer, Table, TableStyle)
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Frame,
+    Image,
+    KeepTogether,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from fr_eval import __version__
-from fr_eval.store.atomic import atomic_path
 from fr_eval.report import figures
 from fr_eval.report.format import cell, fraction, interval, number, one_in, stage_share
 from fr_eval.report.model import SECTIONS, ReportModel
+from fr_eval.store.atomic import atomic_path
 
 FONT, BOLD, ITALIC, MONO = "FrEvalSans", "FrEvalSans-Bold", "FrEvalSans-Oblique", "FrEvalMono"
 PAGE_W, PAGE_H = A4
@@ -158,7 +169,8 @@ def _table(rows, widths, st, *, header: bool = True, mono_cols: tuple[int, ...] 
                 cells.append(_p(c, style))
         data.append(cells)
     t = Table(data, colWidths=widths, repeatRows=1 if header else 0)
-    style = [("FONTNAME", (0, 0), (-1, -1), FONT), ("GRID", (0, 0), (-1, -1), 0.4, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    style = [("FONTNAME", (0, 0), (-1, -1), FONT), ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+             ("VALIGN", (0, 0), (-1, -1), "TOP"),
              ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
              ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]
     if header:
@@ -224,11 +236,12 @@ def _summary(model: ReportModel, st) -> list:
                   "method and everything that produced the figure; two figures are comparable only when their "
                   "signatures agree apart from the method.", st["body"]))
     rows = [["Method", "Known as", "Counts = value", "95% interval", "Unit", "In words"]]
-    spans = []
+    spans: list[tuple] = []
     for h in model.headlines:
         if not h.available:
             continue
         r = h.rate
+        assert r is not None
         said = one_in(r) if r.extra.get("said_as") == "one_in" else ""
         rows.append([f"{h.label} ({h.method_id})", h.used_by or "-", fraction(r) + (f" ({said})" if said else ""),
                      interval(r), h.unit, h.plain])

@@ -6,9 +6,8 @@ Everything here formats results computed elsewhere (:mod:`fr_eval.counting.metho
 
 from __future__ import annotations
 
-import math
 import textwrap
-from typing import Sequence
+from collections.abc import Sequence
 
 from fr_eval.counting.methods import METHODS
 from fr_eval.counting.rates import Bounds, Rate, Result, Unavailable, fraction, interval_text, one_in, percent

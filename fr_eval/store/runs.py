@@ -19,8 +19,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -107,7 +108,8 @@ def open_run(path: str | Path, *, require_complete: bool = True) -> dict[str, An
     if m.get("complete"):
         problems = seal_problems(run, m["parts"], hash_parts=False)
         if problems:
-            raise InputError(f"{run}: {problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise InputError(f"{run}: {problems[0]}{more}",
                              hint="the run was changed after it was written; run `fr-eval verify` for the list, and "
                                   "replay it again")
     m["_path"] = str(run)

@@ -12,7 +12,6 @@ the identities and photos, and the SHA-256 of what came out).
 
 from __future__ import annotations
 
-import os
 import shlex
 import time
 import uuid
@@ -22,9 +21,9 @@ from typing import Any
 
 import yaml
 
-from fr_eval.inputs.bundle import load_bundle
 from fr_eval.errors import InputError
 from fr_eval.inputs import shared_data
+from fr_eval.inputs.bundle import load_bundle
 from fr_eval.synth.bundle_writer import FOOTAGE, RECIPE_SCHEMA, place, truth_tables, write_bundle
 from fr_eval.synth.faces import load_face_source, locate_face
 from fr_eval.synth.render import Renderer, Sprite, encode
@@ -108,7 +107,7 @@ def synthesize(spec: SynthSpec, *, out: str | Path, faces: str | Path | None = N
     else:
         check_cast(cast, spec, source, "recipe")
     passages = plan_passages(spec, cast)
-    sprites = {p.passage_id: Sprite.from_photo(locate_face(source.photo(p.person, p.photo))) for p in passages}
+    sprites = {p.passage_id: Sprite.from_photo(_face(source.photo(p.person, p.photo))) for p in passages}
     renderer = Renderer(spec, passages, sprites)
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -149,6 +148,14 @@ def synthesize(spec: SynthSpec, *, out: str | Path, faces: str | Path | None = N
                        seconds=time.perf_counter() - t_begin, recipe=recipe)
 
 
+def _face(path: Path):
+    """The main face of a photo the cast was chosen for (it was checked to hold one)."""
+    face = locate_face(path)
+    if face is None:
+        raise InputError(f"{path}: no face found", hint="the recipe was made from another face set; regenerate it")
+    return face
+
+
 def command_line(spec: SynthSpec, faces_key: str, labels, faces_root, out: Path) -> str:
     """The ``fr-eval synth`` command that makes this bundle (recorded in the recipe and the card)."""
     parts = ["fr-eval", "synth", "--faces", faces_key]
@@ -168,17 +175,16 @@ def command_line(spec: SynthSpec, faces_key: str, labels, faces_root, out: Path)
 
 # -- recipes and the suite ---------------------------------------------------------------------
 
-def load_recipe(path: str | Path) -> tuple[SynthSpec, Cast, dict[str, Any]]:
+def load_recipe(path: str | Path) -> tuple[SynthSpec, Cast | None, dict[str, Any]]:
     """A recipe file (``recipe.yaml`` of a synthetic bundle) as spec, pinned cast and the raw mapping."""
     path = Path(path)
     if path.is_dir():
         path = path / "recipe.yaml"
     if not path.is_file():
         raise InputError(f"{path}: no such recipe", hint="give a recipe.yaml written by fr-eval synth")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    from fr_eval.inputs.yamlfile import load_yaml
+
+    raw = load_yaml(path, what="recipe")
     if not isinstance(raw, dict) or raw.get("schema") != RECIPE_SCHEMA:
         raise InputError(f"{path}: not an fr-eval synth recipe (schema {RECIPE_SCHEMA} expected)")
     params = dict(raw.get("parameters") or {})

@@ -56,9 +56,10 @@ def write_bundle(work: Path, *, spec: SynthSpec, source: FaceSource, cast: Cast,
     rows = []
     for person in sorted(cast.watchlist, key=safe_id):
         sid = safe_id(person)
-        face = locate_face(source.photo(person, cast.watchlist[person]))
-        if not enrolable(face):
-            raise InputError(f"{face.path}: the enrolment photo of {person!r} does not hold exactly one face",
+        photo = source.photo(person, cast.watchlist[person])
+        face = locate_face(photo)
+        if face is None or not enrolable(face):
+            raise InputError(f"{photo}: the enrolment photo of {person!r} does not hold exactly one face",
                              hint="the recipe was made from a different face set or detector; regenerate it")
         (work / "watchlist" / f"{sid}.jpg").write_bytes(enrolment_jpeg(face))
         row = {"subject_id": sid, "image": f"watchlist/{sid}.jpg",

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fr_eval.inputs.bundle import BUILTIN_DEMOGRAPHICS
 from fr_eval.errors import InputError
+from fr_eval.inputs.bundle import BUILTIN_DEMOGRAPHICS
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -108,7 +108,7 @@ def load_face_source(path: str | Path, *, root: str | Path | None = None,
     if labels:
         src.labels = _read_labels(Path(labels))
         src.label_source = str(labels)
-    ids = {}
+    ids: dict[str, str] = {}
     for person in src.photos:
         sid = safe_id(person)
         if sid in ids:

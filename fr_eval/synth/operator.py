@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from fr_eval.store.atomic import write_text
 from fr_eval.errors import InputError
+from fr_eval.store.atomic import write_text
 from fr_eval.synth.scene import STREAM_OPERATOR
 
 

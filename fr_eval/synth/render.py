@@ -41,7 +41,7 @@ class Sprite:
     face: tuple[float, float, float, float]
 
     @classmethod
-    def from_photo(cls, photo: FacePhoto) -> "Sprite":
+    def from_photo(cls, photo: FacePhoto) -> Sprite:
         import cv2
 
         x0, y0, x1, y1 = photo.box
@@ -53,9 +53,9 @@ class Sprite:
         img = cv2.copyMakeBorder(photo.image, pad, pad, pad, pad, cv2.BORDER_REPLICATE) if pad else photo.image
         rgb = np.ascontiguousarray(img[ey0 + pad:ey1 + pad, ex0 + pad:ex1 + pad]).astype(np.float32)
         hh, ww = rgb.shape[:2]
-        alpha = np.zeros((hh, ww), np.float32)
-        cv2.ellipse(alpha, (ww // 2, hh // 2), (int(ww * 0.47), int(hh * 0.48)), 0, 0, 360, 1.0, -1)
-        alpha = cv2.GaussianBlur(alpha, (0, 0), max(1.0, 0.05 * w))
+        mask = np.zeros((hh, ww), np.float32)
+        cv2.ellipse(mask, (ww // 2, hh // 2), (int(ww * 0.47), int(hh * 0.48)), 0, 0, 360, 1.0, -1)
+        alpha = np.asarray(cv2.GaussianBlur(mask, (0, 0), max(1.0, 0.05 * w)), dtype=np.float32)
         return cls(rgb=rgb, alpha=alpha, face=(x0 - ex0, y0 - ey0, x1 - ex0, y1 - ey0))
 
 
@@ -154,7 +154,7 @@ class Renderer:
                 owner[by0:by1, bx0:bx1] = i
             boxes[i] = box
         rows = []
-        for fw, i, p, cx, cy in active:
+        for _fw, i, p, _cx, _cy in active:
             x0, y0, x1, y1 = boxes[i]
             area = (x1 - x0) * (y1 - y0)
             cx0, cy0, cx1, cy1 = max(0.0, x0), max(0.0, y0), min(float(W), x1), min(float(H), y1)

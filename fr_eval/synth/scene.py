@@ -21,7 +21,7 @@ from fr_eval.synth.faces import FaceSource, enrolable, locate_face, safe_id
 STREAM_CAST, STREAM_SCENE, STREAM_BACKGROUND, STREAM_NOISE, STREAM_OPERATOR = 1, 2, 3, 4, 5
 
 #: per crowd density: passages per second, face width range (px) at entry, growth while crossing, crossing time (s)
-CROWD_PRESETS = {
+CROWD_PRESETS: dict[str, dict[str, Any]] = {
     "sparse": {"rate": 0.35, "face_px": (50, 84), "growth": (0.10, 0.35), "crossing_s": (3.0, 5.0)},
     "dense": {"rate": 1.6, "face_px": (34, 62), "growth": (0.05, 0.25), "crossing_s": (4.0, 7.0)},
 }
@@ -84,7 +84,7 @@ class SynthSpec:
     @property
     def start_time(self) -> dt.datetime:
         hour = 13 if self.lighting == "day" else 22
-        return dt.datetime(2026, 1, 15, hour, 0, 0, tzinfo=dt.timezone.utc)
+        return dt.datetime(2026, 1, 15, hour, 0, 0, tzinfo=dt.UTC)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -106,7 +106,7 @@ class Cast:
                 "crowd": [[p, f] for p, f in self.crowd]}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any], where: str) -> "Cast":
+    def from_dict(cls, d: dict[str, Any], where: str) -> Cast:
         try:
             return cls(watchlist={str(k): str(v) for k, v in d["watchlist"].items()},
                        plants={str(k): [str(x) for x in v] for k, v in (d.get("plants") or {}).items()},
@@ -223,7 +223,7 @@ def check_cast(cast: Cast, spec: SynthSpec, source: FaceSource, where: str) -> N
         raise InputError(f"{where}: the cast has {len(cast.watchlist)} watchlist, {len(cast.plants)} plants and "
                          f"{len(cast.crowd)} crowd, the parameters ask for {spec.watchlist_size}, {spec.plants} "
                          f"and {spec.n_crowd}", hint="regenerate the recipe with fr-eval synth")
-    for person, photos in cast.plants.items():
+    for person, _photos in cast.plants.items():
         if person not in cast.watchlist:
             raise InputError(f"{where}: plant {person!r} is not on the watchlist")
         if len(source.photos.get(person, [])) < 2:

@@ -89,7 +89,8 @@ def load_policy(path: str | Path) -> Policy:
         raise InputError(f"{path}: a policy needs a non-empty list of rules", hint="see docs/formats.md#policy-file")
     unknown = set(raw) - POLICY_KEYS
     if unknown:
-        raise InputError(f"{path}: unknown key {sorted(unknown)[0]!r}", hint=f"known keys: {', '.join(sorted(POLICY_KEYS))}")
+        raise InputError(f"{path}: unknown key {sorted(unknown)[0]!r}",
+                         hint=f"known keys: {', '.join(sorted(POLICY_KEYS))}")
     default_bound = raw.get("bound", "point")
     if default_bound not in ("point", "ci"):
         raise InputError(f"{path}: bound {default_bound!r} must be point or ci")
@@ -105,7 +106,8 @@ def load_policy(path: str | Path) -> Policy:
             raise InputError(f"{where}: expected a mapping like {{metric: fpir, max: 0.001}}")
         bad = set(r) - RULE_KEYS
         if bad:
-            raise InputError(f"{where}: unknown key {sorted(bad)[0]!r}", hint=f"known keys: {', '.join(sorted(RULE_KEYS))}")
+            raise InputError(f"{where}: unknown key {sorted(bad)[0]!r}",
+                             hint=f"known keys: {', '.join(sorted(RULE_KEYS))}")
         metric = r.get("metric")
         if metric not in known:
             raise InputError(f"{where}: unknown metric {metric!r}", hint=f"known metrics: {', '.join(known)}")

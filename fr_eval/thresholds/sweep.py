@@ -11,8 +11,9 @@ subject at or above the operated threshold are stored); :attr:`Sweep.exact_above
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,7 @@ import pandas as pd
 from fr_eval.counting.counter import funnels as funnels_at
 from fr_eval.counting.funnel import Funnel
 from fr_eval.counting.methods import compute, result_dict
-from fr_eval.counting.rates import EventRate, Result
+from fr_eval.counting.rates import EventRate, Rate, Result
 from fr_eval.counting.signing import signature_for
 from fr_eval.counting.statistics import RunStatistics
 from fr_eval.errors import InputError
@@ -71,7 +72,7 @@ class Sweep:
             row: dict[str, Any] = {"threshold": pt.threshold, "operated": pt.operated, "alerts": pt.alerts,
                                    "alerts_per_hour": None if pt.alerts_per_hour is None else pt.alerts_per_hour.value}
             for mid, r in pt.rates.items():
-                if r.available:
+                if isinstance(r, Rate) and r.denominator:
                     row[mid] = r.value
                     row[f"{mid}_num"], row[f"{mid}_den"] = r.numerator, r.denominator
                     row[f"{mid}_ci_low"], row[f"{mid}_ci_high"] = r.ci95
@@ -144,7 +145,7 @@ def sweep(stats: RunStatistics, thresholds: Sequence[float] | int = 25, *, ci: s
     if isinstance(thresholds, (int, np.integer)) and not isinstance(thresholds, bool):
         grid = default_thresholds(stats, int(thresholds))
     else:
-        grid = np.asarray(list(thresholds), dtype=np.float64)
+        grid = np.asarray(thresholds, dtype=np.float64)
     th = np.unique(np.r_[grid, np.float64(stats.threshold)])
     check_thresholds(stats, th)
     hours = stats.footage_hours

@@ -21,9 +21,10 @@ Contract
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -71,7 +72,7 @@ class Matcher(ABC):
     #: one line for ``fr-eval matchers``
     description: ClassVar[str] = ""
     #: (low, high) of :meth:`compare`
-    similarity_range: ClassVar[tuple[float, float]] = (0.0, 1.0)
+    similarity_range: tuple[float, float] = (0.0, 1.0)
     #: the threshold this matcher's documentation recommends
     default_threshold: ClassVar[float] = 0.5
     #: True for matchers that read recorded scores instead of footage (no detect/embed)
@@ -101,7 +102,7 @@ class Matcher(ABC):
     def compare(self, probes: np.ndarray, gallery: np.ndarray) -> np.ndarray:
         """Similarity matrix ``(len(probes), len(gallery))``; higher means more alike."""
 
-    def set_threads(self, n: int) -> None:
+    def set_threads(self, n: int) -> None:  # noqa: B027 - an optional hook, not an abstract method
         """Limit the matcher's own thread pool to ``n`` threads (called with 1 in each replay worker process,
         so that workers do not oversubscribe the cores).  Default: nothing to limit."""
 
@@ -131,7 +132,7 @@ class Matcher(ABC):
             version=self.version(),
             package=self.package(),
             description=self.description,
-            similarity_range=tuple(self.similarity_range),
+            similarity_range=(float(self.similarity_range[0]), float(self.similarity_range[1])),
             default_threshold=self.default_threshold,
             model_files={k: sha256_file(p) for k, p in self.model_files().items()},
             parameters=self.parameters(),
@@ -139,9 +140,9 @@ class Matcher(ABC):
 
     def check_threshold(self, threshold: float) -> None:
         """Refuse a threshold outside the similarity scale (a common unit mix-up)."""
-        from fr_eval.errors import InputError
-
         import math
+
+        from fr_eval.errors import InputError
 
         low, high = self.similarity_range
         if not math.isfinite(threshold) or not (low <= threshold <= high):

@@ -25,8 +25,9 @@ is therefore the same decision as face_recognition's default tolerance.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -57,7 +58,8 @@ def model_dir() -> Path:
 
 
 class DlibMatcher(Matcher):
-    """HOG detector (upsampled ``upsample`` times; see :meth:`upsample_for`), 5-point alignment, ResNet 128-d embedding."""
+    """HOG detector (upsampled ``upsample`` times; see :meth:`upsample_for`), 5-point alignment, ResNet 128-d
+    embedding."""
 
     name = "dlib"
     description = "dlib HOG detector + 5-point alignment + 128-d ResNet embedding (face_recognition's model)"

@@ -2,7 +2,8 @@
 
 Detection: OpenCV's Haar cascade ``haarcascade_frontalface_default.xml``
 shipped in ``opencv-contrib-python-headless`` (``cv2.data.haarcascades``),
-``scaleFactor=1.1``, ``minNeighbors=8`` (5, OpenCV's usual value, finds false faces in large portraits), ``minSize=(30, 30)``, on the
+``scaleFactor=1.1``, ``minNeighbors=8`` (5, OpenCV's usual value, finds false faces in large portraits),
+``minSize=(30, 30)``, on the
 histogram-equalised grey frame.  The detector score is the cascade's level
 weight (``detectMultiScale3``).
 
@@ -22,8 +23,9 @@ be compared on the same footage, not as a recommendation.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -51,7 +53,7 @@ class LBPHMatcher(Matcher):
         import cv2
 
         self._cv2 = cv2
-        self._cascade_path = Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"
+        self._cascade_path = Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
         self._cascade = cv2.CascadeClassifier(str(self._cascade_path))
         if self._cascade.empty():
             from fr_eval.errors import RunFailed

@@ -22,8 +22,9 @@ above the vendor's threshold) cannot be re-thresholded below that threshold.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
