@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from cliutil import run_cli
+from recordutil import FAR, write_record
+
 from fr_eval.counting.rates import Rate
 from fr_eval.report.record_text import p_text, rate_text
-from recordutil import FAR, write_record
 
 
 @pytest.fixture

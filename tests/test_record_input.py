@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 import yaml
-
 from cliutil import run_cli
+from recordutil import HEADER, ROWS, csv_text, write_record
+
 from fr_eval.errors import InputError
 from fr_eval.inputs.record import COLUMNS, META_COLUMNS, load_record
-from recordutil import HEADER, ROWS, csv_text, write_record
 
 
 def test_valid_record_gives_one_validated_funnel_per_row(tmp_path):
@@ -158,7 +158,7 @@ def test_documented_error_messages_are_the_real_ones(tmp_path):
     from pathlib import Path
 
     real = set()
-    for case, (edit, _) in BAD.items():
+    for edit, _ in BAD.values():
         header, rows = _bad(edit=edit)
         p = write_record(tmp_path, rows, header)
         with pytest.raises(InputError) as exc:

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from recordutil import FAR, PRECISION, write_record
 
 from fr_eval.counting.funnel import Funnel
 from fr_eval.counting.intervals import clopper_pearson, poisson_exact
@@ -15,7 +16,6 @@ from fr_eval.counting.pooling import Selection, count_sums, groups, per_deployme
 from fr_eval.counting.record_summary import summarise_record
 from fr_eval.errors import InputError
 from fr_eval.inputs.record import Deployment, Record, load_record
-from recordutil import FAR, PRECISION, write_record
 
 
 @pytest.fixture
@@ -153,3 +153,21 @@ def test_property_pooled_equals_sum_of_rows(record):
             assert sum(c.numerator for c in p.contributions) == p.result.numerator
         else:
             assert isinstance(p.result, Unavailable)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from([None, 0.6, 0.64]), count,
+                          st.one_of(st.none(), st.sampled_from([100, 200])), count), min_size=1, max_size=15),
+       st.data())
+def test_property_cell_sums_equal_funnel_total(rows, data):
+    from fr_eval.counting.pooling import Sums
+
+    ds = [Deployment(f"d{i}", Funnel(id=f"d{i}", alerts=a, watchlist_size=w, faces_processed=faces),
+                     date=dt.date(2024, 1 + month, 1), threshold=thr)
+          for i, (month, thr, a, w, faces) in enumerate(rows)]
+    sums = Sums(lambda d: (d.month, d.threshold))
+    for _ in range(3):              # overlapping subsets share cached cells
+        subset = data.draw(st.lists(st.sampled_from(ds), min_size=1, unique_by=lambda d: d.id))
+        subset.sort(key=lambda d: d.id)
+        expect = Funnel.total([d.summable for d in subset])
+        assert sums.total(subset).counts() == expect.counts()

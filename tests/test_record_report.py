@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from pypdf import PdfReader
-
 from cliutil import run_cli
+from pypdf import PdfReader
+from recordutil import write_record
+
 from fr_eval.counting.record_summary import summarise_record
 from fr_eval.report.record_report import write_record_report
 from fr_eval.report.record_text import rate_text
-from recordutil import write_record
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -160,29 +160,24 @@ class Pooled:
                 "lacking": [{"id": i, "missing": list(miss)} for i, miss in self.lacking], "note": self.note}
 
 
-def _materialised(f: Funnel) -> Funnel:
-    """The funnel with every derivable count written in, so that sums keep them (a sum keeps only counts known
-    in every part; deriving before summing equals deriving after, as every derivation is a sum or difference)."""
-    return replace(f, **{k: f.get(k) for k in COUNT_KEYS})
-
-
 def pool_method(method: str, deployments: Sequence[Deployment], *, ci: str = "clopper-pearson",
-                name: str = "pooled") -> Pooled:
-    """``method`` on the summed counts of the deployments that have them."""
+                name: str = "pooled", sums: Sums | None = None) -> Pooled:
+    """``method`` on the summed counts of the deployments that have them (:meth:`Funnel.total` of their
+    :attr:`~fr_eval.inputs.record.Deployment.summable` funnels)."""
     m = METHODS[method]
     have, lacking = [], []
     for d in deployments:
-        miss = m.missing(d.funnel)
+        miss = m.missing(d.summable)        # the deployment's counts, derived ones written in: same answer, faster
         if miss is None:
             have.append(d)
         else:
             lacking.append((d.id, tuple(miss)))
-    contributions = tuple(Contribution(d.id, *m.counts(d.funnel)) for d in have)
+    contributions = tuple(Contribution(d.id, *m.counts(d.summable)) for d in have)
     if not have:
         missing = lacking[0][1] if lacking else m.requires[0]
         return Pooled(method, Unavailable(m.id, missing, m.label, m.requires), (), tuple(lacking),
                       "no selected deployment has the counts this method needs")
-    total = Funnel.total((_materialised(d.funnel) for d in have), id=name)
+    total = (sums or Sums()).total(have, name)
     result = compute(m, total, ci=ci)
     k, n = sum(c.numerator for c in contributions), sum(c.denominator for c in contributions)
     note = ""
@@ -193,10 +188,40 @@ def pool_method(method: str, deployments: Sequence[Deployment], *, ci: str = "cl
     return Pooled(method, result, contributions, tuple(lacking), note)
 
 
+class Sums:
+    """:meth:`Funnel.total` of sets of deployments, built from cached totals of cells.
+
+    A cell is the deployments of a set that share ``cell_of(d)`` (e.g. month, threshold and force).  Pooling a record
+    overall, per month and per setting then adds each deployment's funnel once, not once per grouping: the total of
+    a set is the total of its cells' totals, which is exact because a sum keeps a count only when every part knows
+    it, and keeps a watchlist size only when every part has the same one, whichever way the parts are bracketed.
+    A cell total is reused only for exactly the same deployments of that cell.
+    """
+
+    def __init__(self, cell_of: Callable[[Deployment], Hashable] | None = None):
+        self.cell_of = cell_of or (lambda d: None)
+        self._cells: dict[tuple, Funnel] = {}
+
+    def total(self, deployments: Sequence[Deployment], name: str = "pooled") -> Funnel:
+        cells: dict[Hashable, list[Deployment]] = {}
+        for d in deployments:
+            cells.setdefault(self.cell_of(d), []).append(d)
+        parts = []
+        for cell, ds in cells.items():
+            key = (cell, tuple(d.id for d in ds))
+            part = self._cells.get(key)
+            if part is None:
+                part = self._cells[key] = Funnel.total((d.summable for d in ds), id="")
+            parts.append(part)
+        return Funnel.total(parts, id=name)
+
+
 def pool(deployments: Sequence[Deployment], methods: Iterable[str], *, ci: str = "clopper-pearson",
-         name: str = "pooled") -> list[Pooled]:
-    """Every method in ``methods`` pooled over ``deployments`` (see :func:`pool_method`)."""
-    return [pool_method(m, deployments, ci=ci, name=name) for m in methods]
+         name: str = "pooled", sums: Sums | None = None) -> list[Pooled]:
+    """Every method in ``methods`` pooled over ``deployments`` (see :func:`pool_method`); methods needing the same
+    deployments share one sum."""
+    sums = sums or Sums()
+    return [pool_method(m, deployments, ci=ci, name=name, sums=sums) for m in methods]
 
 
 def per_deployment(deployments: Sequence[Deployment], methods: Sequence[str], *,
@@ -223,22 +248,27 @@ def per_deployment(deployments: Sequence[Deployment], methods: Sequence[str], *,
 
 def available_methods(deployments: Sequence[Deployment]) -> list[str]:
     """The methods (in METHODS order) that at least one deployment has the counts for."""
-    return [mid for mid, m in METHODS.items() if any(m.missing(d.funnel) is None for d in deployments)]
+    kinds = {}
+    for d in deployments:        # one deployment per distinct set of known counts decides for all like it
+        kinds.setdefault(_known_keys(d), d)
+    return [mid for mid, m in METHODS.items() if any(m.missing(d.funnel) is None for d in kinds.values())]
 
 
-#: counts that are sizes, not events: never summed over deployments
-NOT_ADDITIVE = ("watchlist_size",)
+def _known_keys(d: Deployment) -> frozenset[str]:
+    f = d.summable
+    return frozenset(k for k in COUNT_KEYS if getattr(f, k) is not None)
 
 
 def count_sums(deployments: Sequence[Deployment]) -> dict[str, dict[str, Any]]:
     """Each count (given or derived) summed over the deployments that have it: ``{key: {sum, deployments,
     lacking}}``, for every count at least one deployment has, in COUNT_KEYS order (watchlist sizes are not
-    summed: a size is not a count of events)."""
+    summed: a size is not a count of events; see :attr:`Deployment.summable`)."""
     out = {}
+    present = {k for d in deployments for k in _known_keys(d)}
     for key in COUNT_KEYS:
-        if key in NOT_ADDITIVE:
+        if key not in present:
             continue
-        values = [(d.id, d.funnel.get(key)) for d in deployments]
+        values = [(d.id, getattr(d.summable, key)) for d in deployments]
         have = [v for _, v in values if v is not None]
         if have:
             out[key] = {"sum": sum(have), "deployments": len(have),
@@ -287,7 +317,7 @@ def group_key(d: Deployment, by: str) -> str | None:
 
 
 def groups(deployments: Sequence[Deployment], by: str, methods: Sequence[str], *,
-           ci: str = "clopper-pearson") -> Grouping:
+           ci: str = "clopper-pearson", sums: Sums | None = None) -> Grouping:
     """Pool each group of ``by``.  Years and months are in time order, forces alphabetical, threshold settings
     in the order of their median date (the order in which they were used)."""
     members: dict[str, list[Deployment]] = {}
@@ -301,7 +331,7 @@ def groups(deployments: Sequence[Deployment], by: str, methods: Sequence[str], *
     out = []
     for k, ds in members.items():
         dates = sorted(d.date for d in ds if d.date is not None)
-        out.append(Group(by, k, tuple(d.id for d in ds), pool(ds, methods, ci=ci, name=f"{by}:{k}"),
+        out.append(Group(by, k, tuple(d.id for d in ds), pool(ds, methods, ci=ci, name=f"{by}:{k}", sums=sums),
                          dates[0] if dates else None, dates[-1] if dates else None, median_date(dates)))
     if by == "threshold":
         out.sort(key=lambda g: (g.median or date.max, float(g.key)))

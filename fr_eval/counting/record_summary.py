@@ -28,6 +28,7 @@ from fr_eval.counting.pooling import (
     Grouping,
     Pooled,
     Selection,
+    Sums,
     available_methods,
     count_sums,
     date_span,
@@ -163,7 +164,9 @@ def summarise_record(source: str | Path | Record, selection: Selection | None = 
             raise InputError("no counting method can be computed from any selected deployment",
                              hint="a record needs e.g. false_alerts and faces_processed, or true_alerts and alerts")
     tested = [m for m in methods if METHODS[m].complement_of not in methods]
-    pooled = pool(ds, methods, ci=ci)
+    # every grouping below is a union of cells of one month, setting and force: each deployment is summed once
+    sums = Sums(lambda d: (d.month, d.threshold, d.force))
+    pooled = pool(ds, methods, ci=ci, sums=sums)
     hom, plots = [], []
     kw = {} if replicates is None else {"replicates": replicates}
     for p in pooled:
@@ -179,27 +182,27 @@ def summarise_record(source: str | Path | Record, selection: Selection | None = 
             hom.append(h)
         if f is not None:
             plots.append(f)
-    grouping = groups(ds, by, methods, ci=ci) if by else None
-    timeline = _timeline(ds, by, methods, grouping, ci)
-    settings = _settings(ds, tested, ci) if any(d.threshold is not None for d in ds) else []
+    grouping = groups(ds, by, methods, ci=ci, sums=sums) if by else None
+    timeline = _timeline(ds, by, methods, grouping, ci, sums)
+    settings = _settings(ds, tested, ci, sums) if any(d.threshold is not None for d in ds) else []
     checks = compare_totals(record, load_totals(totals)) if totals else []
     return RecordSummary(record, selection, ds, chosen.undated, methods, tested, per_deployment(ds, methods, ci=ci),
                          pooled, count_sums(ds), hom, plots, grouping, timeline, settings, checks, seed, command)
 
 
-def _timeline(ds, by, methods, grouping, ci) -> Grouping | None:
+def _timeline(ds, by, methods, grouping, ci, sums) -> Grouping | None:
     if by in ("year", "month"):
         return grouping
     first, last = date_span(ds)
     if first is None:
         return None
     months = (last.year - first.year) * 12 + last.month - first.month + 1
-    return groups(ds, "month" if months <= MONTHLY_UP_TO else "year", methods, ci=ci)
+    return groups(ds, "month" if months <= MONTHLY_UP_TO else "year", methods, ci=ci, sums=sums)
 
 
-def _settings(ds, methods, ci) -> list[SettingChange]:
+def _settings(ds, methods, ci, sums) -> list[SettingChange]:
     """Consecutive threshold settings (in the order of their median date), each method before and after."""
-    by_setting = groups(ds, "threshold", methods, ci=ci).groups
+    by_setting = groups(ds, "threshold", methods, ci=ci, sums=sums).groups
     dates = {d.id: d.date for d in ds}
     out = []
     for before, after in zip(by_setting, by_setting[1:], strict=False):

@@ -18,7 +18,8 @@ import difflib
 import hashlib
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 from fr_eval.counting.funnel import COUNT_KEYS, NUMBER_KEYS, Funnel, counts_from_dict, load_counts
@@ -66,6 +67,19 @@ class Deployment:
     @property
     def month(self) -> str | None:
         return None if self.date is None else f"{self.date.year}-{self.date.month:02d}"
+
+    @cached_property
+    def summable(self) -> Funnel:
+        """The funnel with every derivable count written in, for summing over deployments.
+
+        A sum keeps only the counts known in every part (:meth:`Funnel.__add__`); deriving before summing equals
+        deriving after, as every derivation is a sum or a difference.  The watchlist size is left out: it is a
+        size, not a count of events (``Funnel.__add__`` keeps equal sizes but adds different ones, so a sum of
+        sizes would depend on the order of summing).  The empty id keeps ``a+b+...`` ids short.
+        """
+        counts = {k: self.funnel.get(k) for k in COUNT_KEYS}
+        counts["watchlist_size"] = None
+        return replace(self.funnel, id="", **counts)
 
     def meta(self) -> dict:
         """The record's columns other than the counts (for JSON)."""

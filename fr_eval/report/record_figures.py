@@ -149,13 +149,14 @@ def timeline_figure(timeline, methods: Sequence[str], deployments, *, fmt: str =
         ax.set_title(f"{m.label} ({mid}) per {timeline.by}: pooled counts with exact 95% intervals", fontsize=8,
                      loc="left")
         top = max(ys) * 1.5 if max(ys) > 0 else max(y + h for y, h in zip(ys, hi, strict=True))
-        if m.kind != "rate":
-            top = min(max(top, 100.0), 100.0) + 3
+        bottom = -0.02 * top
+        if m.kind != "rate":      # a share: from just below the lowest interval to 100%
+            top, bottom = 103.0, max(0.0, min(y - low for y, low in zip(ys, lo, strict=True)) - 5) - 2
         clipped = [(x, top) for x, y, h in zip(xs, ys, hi, strict=True) if y + h > top]
         if clipped:
             cx, cy = zip(*clipped, strict=True)
             ax.plot(cx, [c * 0.985 for c in cy], ls="none", marker=6, ms=5, color=BLUE)   # caret: the bar goes on
-        ax.set_ylim(-0.02 * top, top)
+        ax.set_ylim(bottom, top)
         ax.grid(alpha=0.25)
     if settings:
         ax = axes[-1]

@@ -23,7 +23,7 @@ from fr_eval.counting.funnel_plot import LEVELS
 from fr_eval.counting.methods import METHODS
 from fr_eval.errors import InputError
 from fr_eval.report import record_figures
-from fr_eval.report.record_text import homogeneity_p, one_in_text, p_text, rate_text
+from fr_eval.report.record_text import chance_text, homogeneity_p, one_in_text, p_text, rate_text
 
 
 @dataclass
@@ -140,6 +140,11 @@ def _alike(s) -> Section:
         rows = [[str(i), p.id, str(dates[p.id].date or "-"), dates[p.id].place or "-",
                  rate_text(s.per_deployment[p.id][idx]), f"{p.side} {p.outside}",
                  p_text(p.p_above if p.side == "above" else p.p_below)] for i, p in enumerate(f.flagged, start=1)]
+        n99 = sum(1 for p in f.flagged if p.outside == "99.8%")
+        blocks.append(Block("p", f"{f.method}: {len(f.flagged)} of {len(f.points)} deployments lie outside the 95% "
+                                 f"limits, {n99} outside the 99.8% limits ({chance_text(len(f.points))}). Tail p: "
+                                 "the exact probability of a count at least (or at most) this large if the "
+                                 "deployment had the pooled rate."))
         if rows:
             blocks.append(Block("table", headers=["No.", "Deployment", "Date", "Place", "Counts = value [95% CI]",
                                                   "Outside limits", "Tail p"], rows=rows,

@@ -208,7 +208,8 @@ def _funnel(s, f, wide: bool, width: int) -> list[str]:
     pooled = s.pooled_for(f.method).result
     lines = [f"FUNNEL PLOT {f.method}: target = pooled {rate_text(pooled)}"]
     lines += wrap(f"{len(flagged)} of {len(f.points)} deployments outside the 95% limits ({n99} outside the 99.8% "
-                  "limits); tail p = exact P(count at least / at most this) if the deployment had the pooled rate")
+                  f"limits); {chance_text(len(f.points))}; tail p = exact P(count at least / at most this) if the "
+                  "deployment had the pooled rate")
     if not flagged:
         return lines
     dates = {d.id: str(d.date or "-") for d in s.deployments}
@@ -220,6 +221,12 @@ def _funnel(s, f, wide: bool, width: int) -> list[str]:
     if dropped:
         lines.append(f"  [left out to fit {width} columns: {', '.join(dropped)}; --wide shows them]")
     return lines
+
+
+def chance_text(n: int) -> str:
+    """How many of ``n`` deployments would lie outside the limits by chance alone, at most."""
+    return (f"by chance alone at most about {0.05 * n:.3g} would lie outside the 95% limits and {0.002 * n:.2g} "
+            "outside the 99.8% limits")
 
 
 def _settings(changes) -> list[str]:
