@@ -64,6 +64,13 @@ def test_rate_monte_carlo_matches_exact_enumeration_when_counts_are_small():
     assert homogeneity("false_alert_rate", "rate", ids(3), k, n, seed=3) == h      # seeded: reproducible
 
 
+def test_few_events_over_many_deployments_matches_exact_enumeration():
+    k, n = [0, 2, 0, 1, 0], [4000, 1000, 3000, 2000, 5000]        # 3 events, 5 deployments: the sparse draws
+    h = homogeneity("false_alert_rate", "rate", ids(5), k, n, seed=11)
+    exact = _exact_multinomial_p(k, n)
+    assert abs(h.p_value - exact) < 4 * math.sqrt(exact * (1 - exact) / h.replicates) + 1 / h.replicates
+
+
 def test_many_deployments_few_events_uses_the_event_draws():
     rng = np.random.default_rng(0)
     n = rng.integers(500, 5000, 400)

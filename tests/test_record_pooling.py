@@ -171,3 +171,15 @@ def test_property_cell_sums_equal_funnel_total(rows, data):
         subset.sort(key=lambda d: d.id)
         expect = Funnel.total([d.summable for d in subset])
         assert sums.total(subset).counts() == expect.counts()
+
+
+def test_three_settings_compare_consecutive_and_first_with_last(tmp_path):
+    from recordutil import ROWS
+
+    rows = [list(r) for r in ROWS]
+    rows[4][4] = "0.62"                                   # a-2024-01-10 at an interim setting
+    s = summarise_record(load_record(write_record(tmp_path, rows)), methods=["false_alert_rate"])
+    assert [(c.before.key, c.after.key) for c in s.settings] == [("0.6", "0.62"), ("0.62", "0.64"), ("0.6", "0.64")]
+    first_last = s.settings[-1]
+    assert (first_last.before_rate.result.numerator, first_last.before_rate.result.denominator) == (3, 43000)
+    assert (first_last.after_rate.result.numerator, first_last.after_rate.result.denominator) == (0, 39000)

@@ -134,18 +134,21 @@ def _simulate_rates(k: np.ndarray, n: np.ndarray, b: int, rng: np.random.Generat
     big_k, g = int(k.sum()), len(k)
     p = n / n.sum()
     e = big_k * p
-    batch = max(1, min(b, 4_000_000 // max(g, big_k, 1)))
     out = []
+    if big_k <= g:
+        # few events: draw each event's deployment, and sum x^2 / e over the deployments that got any
+        c = np.cumsum(p)
+        batch = max(1, min(b, 4_000_000 // big_k))
+        for start in range(0, b, batch):
+            m = min(batch, b - start)
+            idx = np.minimum(np.searchsorted(c, rng.random((m, big_k)) * c[-1], side="right"), g - 1)
+            cells, x = np.unique((idx + (np.arange(m) * g)[:, None]).ravel(), return_counts=True)
+            out.append(np.bincount(cells // g, weights=x * x / e[cells % g], minlength=m) - big_k)
+        return np.concatenate(out)
+    batch = max(1, min(b, 4_000_000 // g))
     for start in range(0, b, batch):
         m = min(batch, b - start)
-        if big_k <= g:
-            # few events: draw each event's deployment (cheaper than g binomials per draw)
-            c = np.cumsum(p)
-            idx = np.searchsorted(c, rng.random((m, big_k)) * c[-1], side="right")
-            idx = np.minimum(idx, g - 1) + (np.arange(m) * g)[:, None]
-            x = np.bincount(idx.ravel(), minlength=m * g).reshape(m, g)
-        else:
-            x = rng.multinomial(big_k, p, size=m)
+        x = rng.multinomial(big_k, p, size=m)
         out.append((x * x / e).sum(axis=1) - big_k)     # sum((x - e)^2 / e) with sum(x) = sum(e) = K
     return np.concatenate(out)
 

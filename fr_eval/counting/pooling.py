@@ -165,19 +165,21 @@ def pool_method(method: str, deployments: Sequence[Deployment], *, ci: str = "cl
     """``method`` on the summed counts of the deployments that have them (:meth:`Funnel.total` of their
     :attr:`~fr_eval.inputs.record.Deployment.summable` funnels)."""
     m = METHODS[method]
-    have, lacking = [], []
+    sums = sums or Sums()
+    have, lacking, contributions = [], [], []
     for d in deployments:
-        miss = m.missing(d.summable)        # the deployment's counts, derived ones written in: same answer, faster
+        miss, counts = sums.method_counts(m, d)
         if miss is None:
             have.append(d)
+            contributions.append(Contribution(d.id, *counts))
         else:
-            lacking.append((d.id, tuple(miss)))
-    contributions = tuple(Contribution(d.id, *m.counts(d.summable)) for d in have)
+            lacking.append((d.id, miss))
+    contributions = tuple(contributions)
     if not have:
         missing = lacking[0][1] if lacking else m.requires[0]
         return Pooled(method, Unavailable(m.id, missing, m.label, m.requires), (), tuple(lacking),
                       "no selected deployment has the counts this method needs")
-    total = (sums or Sums()).total(have, name)
+    total = sums.total(have, name)
     result = compute(m, total, ci=ci)
     k, n = sum(c.numerator for c in contributions), sum(c.denominator for c in contributions)
     note = ""
@@ -201,6 +203,17 @@ class Sums:
     def __init__(self, cell_of: Callable[[Deployment], Hashable] | None = None):
         self.cell_of = cell_of or (lambda d: None)
         self._cells: dict[tuple, Funnel] = {}
+        self._counts: dict[tuple[str, str], tuple] = {}
+
+    def method_counts(self, m, d: Deployment) -> tuple[tuple[str, ...] | None, tuple[int, int] | None]:
+        """``(missing, (numerator, denominator))`` of method ``m`` on deployment ``d`` (one is None), computed
+        once per deployment from its counts with derived ones written in."""
+        key = (m.id, d.id)
+        out = self._counts.get(key)
+        if out is None:
+            miss = m.missing(d.summable)
+            out = self._counts[key] = (None, m.counts(d.summable)) if miss is None else (tuple(miss), None)
+        return out
 
     def total(self, deployments: Sequence[Deployment], name: str = "pooled") -> Funnel:
         cells: dict[Hashable, list[Deployment]] = {}

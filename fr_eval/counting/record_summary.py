@@ -201,11 +201,15 @@ def _timeline(ds, by, methods, grouping, ci, sums) -> Grouping | None:
 
 
 def _settings(ds, methods, ci, sums) -> list[SettingChange]:
-    """Consecutive threshold settings (in the order of their median date), each method before and after."""
+    """Consecutive threshold settings (in the order of their median date), each method before and after; with
+    three settings or more, the first against the last as well."""
     by_setting = groups(ds, "threshold", methods, ci=ci, sums=sums).groups
     dates = {d.id: d.date for d in ds}
+    pairs = list(zip(by_setting, by_setting[1:], strict=False))
+    if len(by_setting) > 2:
+        pairs.append((by_setting[0], by_setting[-1]))
     out = []
-    for before, after in zip(by_setting, by_setting[1:], strict=False):
+    for before, after in pairs:
         overlap = bool(before.last and after.first and before.last > after.first)
         early = tuple(i for i in after.deployments if overlap and dates[i] and dates[i] < before.last)
         late = tuple(i for i in before.deployments if overlap and dates[i] and dates[i] > after.first)
