@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "compare": ("fr_eval.cli.threshold_cmds", "compare", "Compare two runs on the same footage."),
     "gate": ("fr_eval.cli.threshold_cmds", "gate", "Pass or fail a run against a policy (for CI)."),
     "report": ("fr_eval.cli.report_cmd", "report", "Render a PDF or HTML audit report."),
+    "record": ("fr_eval.cli.record_cmd", "record", "A force's whole record: deployments pooled, compared, over time."),
     "synth": ("fr_eval.cli.synth_cmd", "synth", "Build a synthetic deployment from real face photos."),
 }
 
