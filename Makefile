@@ -7,7 +7,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 FR := $(VENV)/bin/fr-eval
 STAMP := $(VENV)/.fr-eval-installed
 
-.PHONY: env demo test lint synth-suite bench clean
+.PHONY: env demo test test-core lint synth-suite bench clean
 
 env: $(STAMP)
 
@@ -27,8 +27,13 @@ demo: env
 	$(FR) score runs/demo
 	$(FR) report runs/demo -o reports/demo.pdf
 
+# the whole suite on both cores (test modules spread over two processes; numbers never depend on it)
 test: env lint
-	$(PY) -m pytest -q -ra
+	$(PY) -m pytest -q -ra -n 2 --dist loadfile
+
+# the core suite, under a minute: everything but the tests marked slow (real matchers, footage, processes)
+test-core: env lint
+	$(PY) -m pytest -q -ra -m "not slow"
 
 # the linter and the type checker, clean on fr_eval/ (configuration: pyproject.toml, setup.cfg [mypy])
 lint: env

@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 import yaml
 
+pytestmark = pytest.mark.slow   # real matchers, footage or rendering: not in the core suite
+
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "datasets" / "hamilton"
 FORMATS = ROOT / "docs" / "formats.md"

@@ -14,6 +14,8 @@ from fr_eval.replay.matchers.registry import load_matcher
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 
+pytestmark = pytest.mark.slow   # real matchers, footage or rendering: not in the core suite
+
 @pytest.fixture(scope="module")
 def lbph():
     return load_matcher("opencv-lbph")

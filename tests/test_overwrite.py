@@ -18,6 +18,8 @@ from PIL import Image
 from bundlefactory import copy_photo, write_bundle
 from cliutil import run_cli
 
+pytestmark = pytest.mark.slow   # real matchers, footage or rendering: not in the core suite
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

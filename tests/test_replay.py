@@ -13,7 +13,7 @@ from fr_eval.errors import InputError
 from fr_eval.replay.pipeline import ExecOptions, ReplayOptions, replay
 from fr_eval.store.runs import TABLES, read_manifest, read_table
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 
 @pytest.fixture(scope="module")

@@ -282,6 +282,7 @@ def run_pdfs(footage_run, tmp_path_factory):
     return redacted, plain
 
 
+@pytest.mark.slow
 def test_run_report_text(footage_run, run_pdfs):
     redacted, _ = run_pdfs
     text = pdf_text(redacted)
@@ -311,6 +312,7 @@ def test_run_report_text(footage_run, run_pdfs):
     assert flat("face blurred") in f
 
 
+@pytest.mark.slow
 def test_no_unblurred_bystander_crop_when_redacted(footage_run, run_pdfs):
     redacted, plain = run_pdfs
     bystander = _original_crop(footage_run, BYSTANDER_BOX)
@@ -324,6 +326,7 @@ def test_no_unblurred_bystander_crop_when_redacted(footage_run, run_pdfs):
     assert _best_match(red_imgs, bystander) < 0.3
 
 
+@pytest.mark.slow
 def test_missing_footage_is_said_not_fatal(footage_run, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(footage_run, run)
@@ -343,6 +346,7 @@ def test_missing_footage_is_said_not_fatal(footage_run, tmp_path):
     assert all(g.crop_jpeg is None for g in model.gallery)
 
 
+@pytest.mark.slow
 def test_a_manifest_naming_footage_outside_its_bundle_is_never_decoded(footage_run, tmp_path):
     """`report` decoded a video outside any bundle and embedded unblurred crops of it (hostile manifest)."""
     run = tmp_path / "run"
@@ -360,6 +364,7 @@ def test_a_manifest_naming_footage_outside_its_bundle_is_never_decoded(footage_r
         assert any("bundle" in n or "absolute" in n for n in model.gallery_notes), model.gallery_notes
 
 
+@pytest.mark.slow
 def test_run_report_html_redacts_too(footage_run, tmp_path):
     import base64
 

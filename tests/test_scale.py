@@ -16,7 +16,7 @@ from bundlefactory import copy_photo, face_crop, walking_frames, write_bundle
 from fr_eval.replay.pipeline import ExecOptions, ReplayOptions, replay
 from fr_eval.store.runs import TABLES, read_manifest, read_table
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 CHUNK_S = 2.0
 
 

@@ -15,6 +15,8 @@ from fr_eval.errors import InputError
 from fr_eval.synth import SynthSpec, load_recipe, synthesize, synthesize_recipe
 from cliutil import run_cli
 
+pytestmark = pytest.mark.slow   # real matchers, footage or rendering: not in the core suite
+
 ROOT = Path(__file__).resolve().parents[1]
 MIT_CSV = ROOT / "datasets" / "synthetic" / "mit-faces.csv"
 TINY = ROOT / "datasets" / "synthetic" / "mit-tiny"
