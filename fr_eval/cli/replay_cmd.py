@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import click
@@ -111,25 +110,20 @@ def format_summary(run: Path, manifest: dict) -> str:
 
 @click.command()
 @click.argument("bundle", type=click.Path(path_type=Path))
-@click.option("--enrol", "check_enrol", is_flag=True, help="Also enrol the watchlist with the bundle's matcher.")
-def validate(bundle, check_enrol):
-    """Check a deployment BUNDLE (files, columns, types, paths) without replaying it."""
-    from fr_eval.inputs.bundle import load_bundle
-    from fr_eval.replay.footage import probe
+@click.option("--matcher", "-m", default=None, help="Matcher to check against (default: the bundle's).")
+@click.option("--no-enrol", is_flag=True, help="Skip enrolling the watchlist (faster; a photo without a face "
+                                                "is then found only by replay).")
+def validate(bundle, matcher, no_enrol):
+    """Check a deployment BUNDLE as a replay would (files, columns, types, paths, footage, matcher, enrolment)."""
+    from fr_eval.replay.pipeline import ReplayOptions
+    from fr_eval.replay.pipeline import validate as run_validate
 
-    b = load_bundle(bundle)
-    total = 0.0
-    for f in b.footage:
-        info = probe(f.path, f.fps)
-        total += info.duration_s if math.isfinite(info.duration_s) else 0
-    if check_enrol:
-        from fr_eval.replay.enrolment import enrol
-        from fr_eval.replay.matchers.registry import load_matcher
-
-        enrol(b, load_matcher(b.matcher))
+    v = run_validate(bundle, ReplayOptions(matcher=matcher), enrol=not no_enrol)
+    b = v["bundle"]
     n_truth = 0 if b.truth is None else len(b.truth)
-    click.echo(f"{b.root}: valid bundle {b.id!r}: {len(b.watchlist)} watchlist subjects, {len(b.footage)} footage "
-               f"({total:.1f} s), {n_truth} truth passages, "
+    click.echo(f"{b.root}: valid bundle {b.id!r}: {len(b.watchlist)} watchlist subjects"
+               f"{' enrolled' if v['enrolled'] else ''} with {v['matcher']} (threshold {v['threshold']:g}), "
+               f"{len(b.footage)} footage ({v['footage_s']:.1f} s), {n_truth} truth passages, "
                f"{0 if b.adjudication is None else len(b.adjudication)} adjudicated alerts")
 
 

@@ -326,7 +326,9 @@ def reconcile(source, *, ci: str = "clopper-pearson", plants_only: bool = False,
         kind = "run"
         title = stats.bundle.title if stats.bundle is not None else stats.deployment
         sources = list(getattr(stats.bundle, "sources", []) or [])
-        linking = stats.linking.summary() if stats.has_truth else ""
+        from fr_eval.counting.statistics import coverage_notes
+
+        linking = " ".join(([stats.linking.summary()] if stats.has_truth else []) + coverage_notes(stats))
         if stats.has_truth and len(stats.passages):
             n = len(stats.passages)
             k = int(stats.passages["watchlisted"].sum())

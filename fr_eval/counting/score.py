@@ -17,7 +17,7 @@ from fr_eval.counting.funnel import Funnel
 from fr_eval.counting.methods import compute_all, result_dict
 from fr_eval.counting.rates import Result
 from fr_eval.counting.signing import signature_for
-from fr_eval.counting.statistics import RunStatistics
+from fr_eval.counting.statistics import RunStatistics, coverage_notes
 from fr_eval.errors import InputError
 from fr_eval.signature import Signature
 
@@ -36,6 +36,7 @@ class RunCounts:
     funnel: Funnel
     clusters: dict[str, Funnel]
     linking: str = ""
+    coverage: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -77,7 +78,7 @@ def summarise(stats: RunStatistics, *, ci: str = "clopper-pearson", cluster_by: 
     sig = signature_for(stats, ci=ci, seed=seed, cluster_by=cluster_by if ci == "bootstrap" else None)
     return RunCounts(stats.deployment, sig, sig.inputs if m.get("inputs") else None, funnel(stats),
                      cluster_funnels(stats, cluster_by) if with_clusters else {},
-                     stats.linking.summary() if stats.has_truth else "")
+                     stats.linking.summary() if stats.has_truth else "", coverage_notes(stats))
 
 
 def score(statistics: Sequence[RunStatistics | RunCounts], *, ci: str = "clopper-pearson",
@@ -118,7 +119,7 @@ def score(statistics: Sequence[RunStatistics | RunCounts], *, ci: str = "clopper
         per[key] = compute_all(total, ci=ci, clusters=clusters, seed=seed)
         funnels[key] = total
         sigs[key] = [r.signature for r in runs]
-        linking[key] = [r.linking for r in runs if r.linking]
+        linking[key] = [r.linking for r in runs if r.linking] + [c for r in runs for c in r.coverage]
     result = Scores(per, funnels, sigs, ci, linking)
     if len(per) > 1:
         overall = Funnel.total(funnels.values(), id="overall")

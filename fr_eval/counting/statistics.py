@@ -378,7 +378,7 @@ def _passage_rows(truth, tracks, cands, watchlist, demographics, deployment, lig
 
 def _adjudication_by_alert(alerts: pd.DataFrame, adjudication: pd.DataFrame, *, where: str) -> pd.DataFrame:
     """The adjudication rows keyed by the alert they describe; rows naming no alert of the run are an error."""
-    adj = adjudication.reset_index(drop=True)
+    adj = adjudication     # its index is the CSV line number minus 2 (fr_eval.inputs.bundle.read_csv)
     if "alert_id" in adj.columns and (adj["alert_id"].astype(str) != "").all():
         known = set(alerts["alert_id"])
         bad = adj.index[~adj["alert_id"].isin(known)]
@@ -400,7 +400,7 @@ def _adjudication_by_alert(alerts: pd.DataFrame, adjudication: pd.DataFrame, *, 
             # nearest in time; ties to the smaller alert_id, so the choice never depends on row order
             near = cand.assign(_dt=dt[cand.index]).sort_values(["_dt", "alert_id"], kind="mergesort")
             target.append(near["alert_id"].iloc[0])
-        dup = pd.Series(target)[pd.Series(target).duplicated()]
+        dup = pd.Series(target, index=adj.index)[pd.Series(target, index=adj.index).duplicated()]
         if len(dup):
             raise InputError(f"line {dup.index[0] + 2}: two rows describe the same alert {dup.iloc[0]!r}",
                              where=where, hint="keep one adjudication row per alert")
@@ -418,6 +418,17 @@ def with_adjudication(stats: RunStatistics, adjudication: pd.DataFrame | None, s
     if adjudication is not None:
         out.adjudication = _adjudication_by_alert(out.alerts, adjudication, where=str(source.get("path", "")))
         out.__dict__.pop("_alerts", None)
+    return out
+
+
+def coverage_notes(stats: RunStatistics) -> list[str]:
+    """What the run did not decode, and the passages left out for it, in sentences (empty: all decoded)."""
+    from fr_eval.replay.coverage import describe
+
+    out = describe(stats.coverage)
+    if stats.uncovered:
+        out.append(f"{len(stats.uncovered)} truth passage(s) lie wholly in footage that was not decoded and are not "
+                   f"counted ({', '.join(stats.uncovered[:5])}{', ...' if len(stats.uncovered) > 5 else ''})")
     return out
 
 

@@ -168,6 +168,11 @@ def load_bundle(path: str | Path, *, check_media: bool = True) -> Bundle:
     sources = raw.get("sources") or []
     if not isinstance(sources, list):
         raise InputError(f"{where}: sources must be a list of {{citation, url}}")
+    for i, src in enumerate(sources):
+        if not isinstance(src, dict) or not isinstance(src.get("citation"), str) or not src["citation"].strip() \
+                or not isinstance(src.get("url", ""), str) or set(src) - {"citation", "url"}:
+            raise InputError(f"{where}: sources[{i}] must be a mapping {{citation: text, url: text}}, got {src!r}",
+                             hint="e.g. - {citation: 'Force, deployment report, 2020', url: https://...}")
 
     footage = _footage(raw, root, start, where, check_media)
     demo_cols = list(BUILTIN_DEMOGRAPHICS) + [d for d in demographics if d not in BUILTIN_DEMOGRAPHICS]
@@ -362,26 +367,61 @@ def _adjudication(root, rel, cameras) -> pd.DataFrame:
 # -- CSV and value checks -------------------------------------------------------
 
 def read_csv(path: Path, columns: dict[str, bool], label: str) -> pd.DataFrame:
-    """Read a CSV as strings and check its header against ``columns`` (name -> required)."""
-    if not path.is_file():
+    """Read a CSV as strings and check its header against ``columns`` (name -> required).
+
+    Strict, with Python's ``csv`` module: every row must have exactly the header's number of fields (pandas
+    would silently turn a trailing comma into an index column and shift every value one column left).
+    """
+    import csv
+    import io
+
+    if not path.exists():
         raise InputError(f"{path}: does not exist", hint=f"the bundle names {label} but the file is missing")
+    if not path.is_file():
+        raise InputError(f"{path}: not a regular file", hint=f"{label} must be a CSV file")
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a UTF-8 text CSV") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
-    df.columns = [c.strip() for c in df.columns]
-    unknown = [c for c in df.columns if c not in columns]
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not a UTF-8 text CSV (byte {exc.start})", hint="save it as UTF-8") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+    if "\0" in text:
+        raise InputError(f"{path}: holds a NUL byte: not a text CSV")
+    lines: list[tuple[int, list[str]]] = []     # (line number as an editor shows it, fields)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                lines.append((reader.line_num, row))
+    except csv.Error as exc:
+        raise InputError(f"{path}: line {reader.line_num}: not a readable CSV ({exc})") from None
+    if not lines:
+        required = ", ".join(c for c, r in columns.items() if r)
+        raise InputError(f"{path}: empty", hint=f"a CSV with a header row ({required})")
+    header = [c.strip() for c in lines[0][1]]
+    if "" in header:
+        raise InputError(f"{path}: line {lines[0][0]}: an empty column name", hint="remove the trailing comma")
+    dup = sorted({c for c in header if header.count(c) > 1})
+    if dup:
+        raise InputError(f"{path}: column {dup[0]!r} appears twice in the header")
+    unknown = [c for c in header if c not in columns]
     if unknown:
         raise InputError(f"{path}: unknown column {unknown[0]!r}",
                          hint=f"known columns: {', '.join(columns)}; declare extra demographic columns under "
                               "`demographics:` in deployment.yaml")
-    missing = [c for c, required in columns.items() if required and c not in df.columns]
+    missing = [c for c, required in columns.items() if required and c not in header]
     if missing:
         raise InputError(f"{path}: missing column {missing[0]!r}", hint=f"required: "
                          f"{', '.join(c for c, r in columns.items() if r)}")
-    return df.apply(lambda s: s.str.strip()) if len(df) else df
+    body = []
+    for number, row in lines[1:]:
+        if len(row) != len(header):
+            raise InputError(f"{path}: line {number}: {len(row)} fields, but the header has {len(header)}",
+                             hint="check for a trailing or missing comma, or quote a value that holds a comma")
+        body.append([cell.strip() for cell in row])
+    # the index is the line number minus 2, so that every "line {i + 2}" message names the editor's line
+    index = [number - 2 for number, _ in lines[1:]]
+    return pd.DataFrame(body, columns=header, index=index, dtype=object)
 
 
 def exact_float(text: str) -> float:

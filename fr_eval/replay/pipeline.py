@@ -120,6 +120,41 @@ def auto_chunk_seconds(total_s: float, workers: int) -> float:
     return float(min(300.0, max(10.0, math.ceil(total_s / (4 * max(1, workers))))))
 
 
+def preflight(bundle_path: str | Path, options: ReplayOptions, say: Callable[[str], None] = lambda m: None
+              ) -> tuple[Bundle, Any, str, float]:
+    """Every check a replay makes before any work: the bundle (with its media), the matcher and its options,
+    the threshold in the matcher's range.  ``fr-eval validate`` runs the same (one owner of "is this bundle
+    replayable")."""
+    bundle_peek = load_bundle(bundle_path, check_media=False)
+    name = options.matcher or bundle_peek.matcher
+    matcher = load_matcher(name, **options.matcher_options)
+    bundle = load_bundle(bundle_path, check_media=not matcher.imports_scores)
+    threshold = bundle.threshold if options.threshold is None else float(options.threshold)
+    if options.threshold is None and bundle.matcher != name:
+        threshold = matcher.default_threshold
+        say(f"note: the bundle's threshold is for matcher {bundle.matcher!r}; using {name}'s default {threshold}")
+    matcher.check_threshold(threshold)
+    return bundle, matcher, name, threshold
+
+
+def validate(bundle_path: str | Path, options: ReplayOptions | None = None, *, enrol: bool = True
+             ) -> dict[str, Any]:
+    """What ``fr-eval validate`` checks: :func:`preflight`, every footage probed, and (by default) the
+    watchlist enrolled with the matcher -- what a replay would refuse, without replaying."""
+    options = options or ReplayOptions()
+    bundle, matcher, name, threshold = preflight(bundle_path, options)
+    footage_s = 0.0
+    if not matcher.imports_scores:
+        for f in bundle.footage:
+            d = probe(f.path, f.fps).duration_s
+            footage_s += d if math.isfinite(d) else 0.0
+        if enrol:
+            from fr_eval.replay.enrolment import enrol as run_enrol
+
+            run_enrol(bundle, matcher)
+    return {"bundle": bundle, "matcher": name, "threshold": threshold, "footage_s": footage_s, "enrolled": enrol}
+
+
 def replay(bundle_path: str | Path, out: str | Path, options: ReplayOptions | None = None,
            execution: ExecOptions | None = None, on_event: Callable[[str], None] | None = None,
            command: str | None = None) -> ReplayResult:
@@ -141,49 +176,58 @@ def replay(bundle_path: str | Path, out: str | Path, options: ReplayOptions | No
     started_wall = time.perf_counter()
     check_options(options, execution)
 
-    bundle_peek = load_bundle(bundle_path, check_media=False)
-    name = options.matcher or bundle_peek.matcher
-    matcher = load_matcher(name, **options.matcher_options)
-    bundle = load_bundle(bundle_path, check_media=not matcher.imports_scores)
-    threshold = bundle.threshold if options.threshold is None else float(options.threshold)
-    if options.threshold is None and bundle.matcher != name:
-        threshold = matcher.default_threshold
-        say(f"note: the bundle's threshold is for matcher {bundle.matcher!r}; using {name}'s default {threshold}")
-    matcher.check_threshold(threshold)
+    bundle, matcher, name, threshold = preflight(bundle_path, options, say)
 
     with OutLock(out):
         prepare_folders(out, work, overwrite=execution.overwrite, resume=execution.resume, bundle_root=bundle.root)
-        extra = matcher.input_files(bundle.root) if matcher.imports_scores else {}
-        inputs = hash_inputs(bundle, include_media=not matcher.imports_scores, extra=extra)
-        numbers = options.numbers_params()
-        numbers.update(matcher=name, threshold=threshold, matcher_options=matcher.parameters())
-        numbers = jsonable(numbers)
-        manifest_path = work / MANIFEST
-        if manifest_path.is_file():
-            old = read_manifest(work)
-            if old.get("parameters") != numbers or old.get("inputs") != inputs:
-                raise InputError(f"{work}: the interrupted replay used other parameters or inputs",
-                                 hint="resume with the same options, or start again with --overwrite")
-            manifest = old
-            say(f"resuming {work}")
-        else:
-            manifest = new_manifest(bundle, matcher, numbers, inputs, command)
-        work.mkdir(parents=True, exist_ok=True)
-        copy_metadata(bundle, work / "bundle")
-        if matcher.imports_scores:
-            _import_scores(bundle, matcher, threshold, options, work, manifest)
-            footage_s = 0.0
-        else:
-            footage_s = _replay_footage(bundle, matcher, name, threshold, options, execution, work, manifest, say)
-        wall = time.perf_counter() - started_wall
-        shutil.rmtree(work / "chunks", ignore_errors=True)
-        manifest["timings"] = {"wall_s": round(wall, 3), "finished": now()}
-        manifest["complete"] = True
-        seal(work, manifest)
-        manifest["summary"] = _summary(work, manifest, footage_s, wall)
-        manifest["signature"] = for_run(manifest).short()
-        write_manifest(work, manifest)
-        swap_into_place(work, out, bundle.root)
+        made_work = not work.exists()
+        try:
+            return _replay_locked(bundle, matcher, name, threshold, options, execution, out, work, say, command,
+                                  started_wall)
+        except InputError:
+            # a refusal before anything was replayed (a watchlist photo without a face, ...): the work folder
+            # this call made holds nothing worth resuming, so the corrected rerun is not taken for a resume
+            if made_work and (work.exists() and not any((work / "chunks").glob("*.done.json"))):
+                from fr_eval.store.ownership import remove_own_folder
+
+                remove_own_folder(work, "run", protect=[bundle.root])
+            raise
+
+
+def _replay_locked(bundle, matcher, name, threshold, options, execution, out, work, say, command, started_wall
+                   ) -> ReplayResult:
+    extra = matcher.input_files(bundle.root) if matcher.imports_scores else {}
+    inputs = hash_inputs(bundle, include_media=not matcher.imports_scores, extra=extra)
+    numbers = options.numbers_params()
+    numbers.update(matcher=name, threshold=threshold, matcher_options=matcher.parameters())
+    numbers = jsonable(numbers)
+    manifest_path = work / MANIFEST
+    if manifest_path.is_file():
+        old = read_manifest(work)
+        if old.get("parameters") != numbers or old.get("inputs") != inputs:
+            raise InputError(f"{work}: the interrupted replay used other parameters or inputs",
+                             hint="resume with the same options, or start again with --overwrite")
+        manifest = old
+        say(f"resuming {work}")
+    else:
+        manifest = new_manifest(bundle, matcher, numbers, inputs, command)
+    work.mkdir(parents=True, exist_ok=True)
+    write_manifest(work, manifest)             # first, so that the folder says whose it is from the start
+    copy_metadata(bundle, work / "bundle")
+    if matcher.imports_scores:
+        _import_scores(bundle, matcher, threshold, options, work, manifest)
+        footage_s = 0.0
+    else:
+        footage_s = _replay_footage(bundle, matcher, name, threshold, options, execution, work, manifest, say)
+    wall = time.perf_counter() - started_wall
+    shutil.rmtree(work / "chunks", ignore_errors=True)
+    manifest["timings"] = {"wall_s": round(wall, 3), "finished": now()}
+    manifest["complete"] = True
+    seal(work, manifest)
+    manifest["summary"] = _summary(work, manifest, footage_s, wall)
+    manifest["signature"] = for_run(manifest).short()
+    write_manifest(work, manifest)
+    swap_into_place(work, out, bundle.root)
     return ReplayResult(out, manifest)
 
 
@@ -195,7 +239,8 @@ def _replay_footage(bundle, matcher, name, threshold, options, execution, work, 
     workers = execution.workers or os.cpu_count() or 1
     metas = [_probe(f) for f in bundle.footage]
     total = sum(m["duration_s"] for m in metas if math.isfinite(m["duration_s"]))
-    chunk_s = execution.chunk_s or auto_chunk_seconds(total, workers)
+    # a resumed replay keeps the chunk plan it started with (the done chunks are of that plan)
+    chunk_s = (manifest.get("chunks") or {}).get("seconds") or execution.chunk_s or auto_chunk_seconds(total, workers)
     specs = [s for f, m in zip(bundle.footage, metas)
              for s in plan_chunks(f.index, f.path.resolve(), f.camera, m["duration_s"], fps=options.fps,
                                   chunk_s=chunk_s, folder_fps=f.fps if f.is_frame_folder else None)]

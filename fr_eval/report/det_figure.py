@@ -18,10 +18,9 @@ def det_figure(sweep, path: str | Path) -> Path:
 
     ``path`` ending in .png or .svg chooses the format; the file is written atomically.
     """
-    import matplotlib
+    from fr_eval.report.mpl import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     path = Path(path)
     if path.suffix.lower() not in (".png", ".svg", ".pdf"):

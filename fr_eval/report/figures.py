@@ -16,14 +16,9 @@ BLUE, ORANGE, GREY, RED = "#1f5fa8", "#d9822b", "#8a8a8a", "#b22222"
 
 
 def _plt():
-    import matplotlib
+    from fr_eval.report.mpl import pyplot
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update({"font.family": FONT, "font.size": 8, "axes.spines.top": False,
-                         "axes.spines.right": False, "svg.fonttype": "none"})
-    return plt
+    return pyplot()
 
 
 def _png(fig) -> bytes:

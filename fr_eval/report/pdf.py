@@ -54,9 +54,9 @@ def register_fonts() -> None:
     """Register matplotlib's DejaVu TTFs with reportlab (embedded as subsets in the PDF)."""
     if FONT in pdfmetrics.getRegisteredFontNames():
         return
-    import matplotlib
+    from fr_eval.report.mpl import pyplot
 
-    ttf = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    ttf = Path(pyplot().matplotlib.get_data_path()) / "fonts" / "ttf"
     for name, file in ((FONT, "DejaVuSans.ttf"), (BOLD, "DejaVuSans-Bold.ttf"), (ITALIC, "DejaVuSans-Oblique.ttf"),
                        (FONT + "-BoldOblique", "DejaVuSans-BoldOblique.ttf"), (MONO, "DejaVuSansMono.ttf")):
         pdfmetrics.registerFont(TTFont(name, str(ttf / file)))

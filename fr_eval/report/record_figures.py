@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from fr_eval.counting.funnel_plot import FunnelPlot
 from fr_eval.counting.methods import METHODS
 from fr_eval.counting.rates import Rate
-from fr_eval.report.figures import DPI, FONT
+from fr_eval.report.figures import DPI
 
 # Okabe & Ito (2008), "Color Universal Design"
 BLACK, ORANGE, SKY, GREEN, BLUE, VERMILION, PURPLE, GREY = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2",
@@ -24,14 +24,9 @@ LIMIT_STYLE = {"95%": dict(color=BLUE, linestyle="--", lw=1.2), "99.8%": dict(co
 
 
 def _plt():
-    import matplotlib
+    from fr_eval.report.mpl import pyplot
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update({"font.family": FONT, "font.size": 8, "axes.spines.top": False,
-                         "axes.spines.right": False, "svg.fonttype": "none", "svg.hashsalt": "fr-eval"})
-    return plt
+    return pyplot()
 
 
 def _save(fig, fmt: str) -> bytes:

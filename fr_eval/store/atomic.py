@@ -1,9 +1,13 @@
 """Write files so that a failure never leaves a half-written result.
 
-Everything fr-eval writes (Parquet parts, manifests, reports, bundles) goes
-through these helpers: write to a temporary file in the same directory, flush
-and fsync it, then ``os.replace`` it over the target.  A reader sees either the
-old complete file or the new complete file, never a torn one.
+Everything fr-eval writes (Parquet parts, manifests, reports, bundles) goes through these helpers: write to
+a temporary file in the same directory, flush and fsync it, then ``os.replace`` it over the target.  A
+reader sees either the old complete file or the new complete file, never a torn one.
+
+A process killed while writing (``kill -9``) cannot remove its temporary file.  Temporary files are named
+``.TARGET.fr-eval-PID-RANDOM.tmp``, so the next write to the same target recognises them as fr-eval's own
+(the name) and as abandoned (their process is gone), and removes them; nothing else is ever removed.
+Files are created private to the user (mode 0600), like everything else in a run folder.
 """
 
 from __future__ import annotations
@@ -11,22 +15,63 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from fr_eval.errors import InputError
+
+
+def _temp_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(rf"^\.{re.escape(name)}\.fr-eval-(\d+)-[A-Za-z0-9_]+\.tmp$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_abandoned_temps(target: Path) -> list[Path]:
+    """Remove temporary files beside ``target`` that a dead fr-eval process left; return what was removed."""
+    pattern = _temp_pattern(target.name)
+    removed: list[Path] = []
+    try:
+        siblings = list(target.parent.iterdir())
+    except OSError:
+        return removed
+    for p in siblings:
+        m = pattern.match(p.name)
+        if m and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))) and p.is_file() \
+                and not p.is_symlink():
+            with contextlib.suppress(OSError):
+                p.unlink()
+                removed.append(p)
+    return removed
 
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it over ``target`` on success.
 
-    On any exception the temporary file is removed and ``target`` is untouched.
+    On any exception the temporary file is removed and ``target`` is untouched.  A target in a place that
+    cannot be written (a missing permission, a read-only or virtual file system) is one line naming it.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=(suffix or target.suffix) + ".tmp",
-                               dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_abandoned_temps(target)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.fr-eval-{os.getpid()}-", suffix=".tmp",
+                                   dir=target.parent)
+    except OSError as exc:
+        raise InputError(f"{target}: cannot be written there ({exc.strerror or exc})",
+                         hint="choose a path in a folder you can write to") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -34,9 +79,12 @@ def atomic_path(target: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
         with open(tmp_path, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp_path, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
+        if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
+            raise InputError(f"{target}: cannot be written ({exc.strerror or exc})",
+                             hint="check the path, the free space and the permissions") from None
         raise
 
 
