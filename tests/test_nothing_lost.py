@@ -92,7 +92,7 @@ def test_an_edited_truth_copy_is_refused_not_scored(run, capsys):
 
 
 @pytest.mark.parametrize("text, needle", [("[]", "expected a JSON object"), ("{", "not valid JSON"),
-                                          ('{"schema": "fr-eval/run/2"}', "must be a bool")])
+                                          ('{"schema": "fr-eval/run/2"}', "key 'complete' is missing")])
 def test_a_broken_manifest_is_one_line(run, capsys, text, needle):
     (run / "manifest.json").write_text(text)
     code, _, err = run_cli(["score", str(run)], capsys)

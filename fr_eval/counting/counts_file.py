@@ -81,6 +81,8 @@ def counts_from_dict(raw: Any, *, where: str = "counts") -> Funnel:
         raise InputError("expected a mapping of counts (alerts: 42, ...)", where=where)
     allowed = {**META_KEYS, **COUNT_KEYS, **NUMBER_KEYS}
     for key in raw:
+        if not isinstance(key, str):
+            raise InputError(f"key {key!r} is not a name", where=where, hint="keys are names such as alerts")
         if key not in allowed:
             close = [k for k in allowed if k.replace("_", "") == str(key).replace("_", "").lower()]
             hint = f"did you mean {close[0]!r}?" if close else "see 'Counts file' in docs/formats.md for the keys"
@@ -108,18 +110,32 @@ def counts_from_dict(raw: Any, *, where: str = "counts") -> Funnel:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
             raise InputError(f"{key} must be a non-negative number, got {v!r}", where=where)
         values[key] = float(v)
-    ident = str(raw.get("id") or Path(where).stem)
+    text = {k: text_value(raw, k, where) for k in ("id", "title", "date", "place", "matcher", "notes")}
+    ident = text["id"] or Path(where).stem
     if not _ID_RE.match(ident):
         raise InputError(f"id {ident!r} may only hold letters, digits, '.', '_' and '-'", where=where)
     sources = raw.get("sources") or []
-    if not isinstance(sources, list) or not all(isinstance(s, dict) and s.get("citation") for s in sources):
-        raise InputError("sources must be a list of {citation, url}", where=where)
+    if not isinstance(sources, list) or not all(
+            isinstance(s, dict) and isinstance(s.get("citation"), str) and s["citation"].strip()
+            and isinstance(s.get("url", ""), str) and not set(s) - {"citation", "url"} for s in sources):
+        raise InputError("sources must be a list of {citation: text, url: text}", where=where)
     claims = _claims(raw.get("claims") or [], where)
-    funnel = Funnel(id=ident, title=str(raw.get("title") or ident), date=str(raw.get("date") or ""),
-                    place=str(raw.get("place") or ""), matcher=str(raw.get("matcher") or ""),
-                    sources=tuple(dict(s) for s in sources), claims=tuple(claims),
-                    notes=str(raw.get("notes") or ""), origin=where, **values)
+    funnel = Funnel(id=ident, title=text["title"] or ident, date=text["date"], place=text["place"],
+                    matcher=text["matcher"], sources=tuple(dict(s) for s in sources), claims=tuple(claims),
+                    notes=text["notes"], origin=where, **values)
     return check_funnel(funnel, where)
+
+
+def text_value(raw: dict, key: str, where: str) -> str:
+    """A text field: text, a number or a date (YAML reads 2020-02-27 as a date) as written; "" when absent."""
+    import datetime as dt
+
+    v = raw.get(key)
+    if v is None:
+        return ""
+    if isinstance(v, bool) or not isinstance(v, (str, int, float, dt.date)):
+        raise InputError(f"{key} must be text, got {v!r}", where=where)
+    return str(v).strip()
 
 
 def _claims(items: Any, where: str) -> list[Claim]:
@@ -139,21 +155,21 @@ def _claims(items: Any, where: str) -> list[Claim]:
         for key, required in CLAIM_KEYS.items():
             if required and item.get(key) in (None, ""):
                 raise InputError(f"missing key {key!r}", where=w)
-        cid = str(item["id"])
+        fields = {k: text_value(item, k, w) for k in ("id", "method", "text", "source", "by", "kind")}
+        cid = fields["id"]
         if cid in seen:
             raise InputError(f"duplicate claim id {cid!r}", where=w)
         seen.add(cid)
-        if item["method"] not in METHODS:
-            raise InputError(f"method {item['method']!r} is not a counting method", where=w,
+        if fields["method"] not in METHODS:
+            raise InputError(f"method {fields['method']!r} is not a counting method", where=w,
                              hint=f"one of: {', '.join(METHODS)}")
         parse_reported(item["reported"], where=w)  # refuses what cannot be read
-        kind = item.get("kind") or "published"
+        kind = fields["kind"] or "published"
         if kind not in CLAIM_KINDS:
             raise InputError(f"kind {kind!r} is not one of {', '.join(CLAIM_KINDS)}", where=w,
                              hint="published: a party's figure; derived: computed from the published counts")
-        out.append(Claim(id=cid, method=str(item["method"]), reported=item["reported"],
-                         text=str(item.get("text") or ""), source=str(item.get("source") or ""),
-                         by=str(item.get("by") or ""), kind=kind))
+        out.append(Claim(id=cid, method=fields["method"], reported=item["reported"], text=fields["text"],
+                         source=fields["source"], by=fields["by"], kind=kind))
     return out
 
 

@@ -60,6 +60,75 @@ def read_manifest(run: str | Path) -> dict[str, Any]:
     return m
 
 
+#: the shape readers rely on: key -> (expected type(s), required, nested shape); the manifest is the one file of a
+#: run that is not sealed, so it is checked like a bundle's deployment.yaml
+_NUM = (int, float)
+_OPT_NUM = (int, float, type(None))
+_OPT_STR = (str, type(None))
+MANIFEST_SHAPE: dict[str, tuple[Any, bool, Any]] = {
+    "schema": (str, True, None),
+    "complete": (bool, True, None),
+    "fr_eval_version": (str, False, None),
+    "created": (str, False, None),
+    "command": (_OPT_STR, False, None),
+    "source_kind": (str, False, None),
+    "signature": (str, False, None),
+    "bundle": (dict, True, {"id": (str, True, None), "path": (str, True, None), "title": (_OPT_STR, False, None),
+                            "place": (_OPT_STR, False, None), "start_time": (_OPT_STR, False, None)}),
+    "matcher": (dict, True, {"name": (str, True, None), "version": (str, True, None),
+                             "package": (str, False, None), "description": (str, False, None),
+                             "model_files": (dict, False, "str->str"), "parameters": (dict, False, None),
+                             "similarity_range": (list, False, "2 numbers"),
+                             "default_threshold": (_NUM, False, None)}),
+    "parameters": (dict, True, {"threshold": (_NUM, True, None), "fps": (_OPT_NUM, False, None),
+                                "top_k": (int, False, None), "matcher": (str, False, None),
+                                "tracker": (dict, False, None), "matcher_options": (dict, False, None),
+                                "keep_embeddings": (bool, False, None)}),
+    "inputs": (dict, True, {"files": (dict, True, "str->str"), "bundle_id": (str, False, None)}),
+    "adjudication": (dict, False, {"kind": (str, True, None), "sha256": (_OPT_STR, False, None),
+                                   "seed": ((int, type(None)), False, None)}),
+    "footage": (list, True, {"path": (str, True, None), "camera": (str, True, None),
+                             "duration_s": (_OPT_NUM, False, None), "start_time": (_OPT_STR, False, None),
+                             "fps": (_OPT_NUM, False, None)}),
+    "coverage": (list, False, {"footage": (str, True, None), "camera": (str, True, None),
+                               "duration_s": (_NUM, True, None), "decoded_s": (_NUM, True, None),
+                               "intervals": (list, True, "pairs"), "gaps": (list, True, "pairs")}),
+    "parts": (dict, False, None),
+    "decode_problems": (list, False, None),
+    "summary": (dict, False, None),
+}
+
+
+def _check_shape(value: Any, shape: dict, where: str) -> None:
+    for key, (kind, required, inner) in shape.items():
+        if key not in value:
+            if required:
+                raise InputError(f"{where}: key {key!r} is missing", hint="the run is damaged; replay it again")
+            continue
+        v = value[key]
+        if not isinstance(v, kind) or (isinstance(v, bool) and kind in (_NUM, _OPT_NUM, int)):
+            name = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise InputError(f"{where}: key {key!r} must be a {name}, got {v!r:.60}",
+                             hint="the run is damaged; replay it again")
+        if isinstance(v, float) and not math.isfinite(v):
+            raise InputError(f"{where}: key {key!r} must be a finite number, got {v!r}")
+        if isinstance(inner, dict):
+            items = v if isinstance(v, list) else [v]
+            for i, item in enumerate(items):
+                w = f"{where}: {key}[{i}]" if isinstance(v, list) else f"{where}: {key}"
+                if not isinstance(item, dict):
+                    raise InputError(f"{w} must be a mapping, got {item!r:.60}")
+                _check_shape(item, inner, w)
+        elif inner == "str->str" and not all(isinstance(a, str) and isinstance(b, str) for a, b in v.items()):
+            raise InputError(f"{where}: key {key!r} must map names to SHA-256 texts")
+        elif inner == "2 numbers" and not (len(v) == 2 and all(isinstance(x, _NUM) and not isinstance(x, bool)
+                                                                and math.isfinite(x) for x in v)):
+            raise InputError(f"{where}: key {key!r} must be two numbers")
+        elif inner == "pairs" and not all(isinstance(p, list) and len(p) == 2 and all(
+                isinstance(x, _NUM) and not isinstance(x, bool) and math.isfinite(x) for x in p) for p in v):
+            raise InputError(f"{where}: key {key!r} must be a list of [start, end] seconds")
+
+
 def check_manifest(m: Any, where: str) -> None:
     """Refuse a manifest whose shape is not a run's (a list, a missing key, a value of the wrong type)."""
     if not isinstance(m, dict):
@@ -71,22 +140,16 @@ def check_manifest(m: Any, where: str) -> None:
                          "seal its parts", hint="replay the bundle again with this version")
     if schema != SCHEMA:
         raise InputError(f"{where}: schema {schema!r} is not {SCHEMA!r}", hint="is this an fr-eval run folder?")
-    expect = {"complete": bool, "parameters": dict, "inputs": dict, "matcher": dict, "bundle": dict,
-              "footage": list}
-    for key, kind in expect.items():
-        if not isinstance(m.get(key), kind):
-            raise InputError(f"{where}: key {key!r} must be a {kind.__name__}, got {type(m.get(key)).__name__}",
-                             hint="the run is damaged; replay it again")
-    thr = m["parameters"].get("threshold")
-    if isinstance(thr, bool) or not isinstance(thr, (int, float)) or not math.isfinite(thr):
-        raise InputError(f"{where}: parameters.threshold must be a number, got {thr!r}")
+    _check_shape(m, MANIFEST_SHAPE, where)
     parts = m.get("parts")
     if m["complete"] and not isinstance(parts, dict):
         raise InputError(f"{where}: a complete run must list its parts", hint="the run is damaged; replay it again")
     for name, rec in (parts or {}).items():
-        if not isinstance(rec, dict) or not isinstance(rec.get("sha256"), str) or not isinstance(rec.get("bytes"), int):
-            raise InputError(f"{where}: parts[{name!r}] must hold sha256 and bytes")
-        if Path(name).is_absolute() or ".." in Path(name).parts:
+        ok = isinstance(rec, dict) and isinstance(rec.get("sha256"), str) and isinstance(rec.get("bytes"), int) \
+            and not isinstance(rec.get("bytes"), bool) and isinstance(rec.get("rows", 0), int)
+        if not ok:
+            raise InputError(f"{where}: parts[{name!r}] must hold sha256, bytes and rows")
+        if not name or Path(name).is_absolute() or ".." in Path(name).parts:
             raise InputError(f"{where}: part {name!r} is not a path inside the run")
 
 

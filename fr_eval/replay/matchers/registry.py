@@ -27,11 +27,25 @@ def available_matchers() -> list[MatcherEntry]:
     return sorted(found, key=lambda m: m.name)
 
 
+#: matchers already loaded in this process (loading dlib's models takes about 0.4 s); matchers are
+#: deterministic and hold no state between calls, so one instance serves every caller with the same options
+_LOADED: dict[tuple, object] = {}
+
+
 def load_matcher(name: str, **options):
-    """Instantiate the matcher registered under ``name``."""
+    """The matcher registered under ``name``, with ``options`` (validated by the matcher)."""
+    if not isinstance(name, str) or not name:
+        raise InputError(f"matcher {name!r} is not a name", hint="see `fr-eval matchers`")
+    key = (name, tuple(sorted((str(k), str(v)) for k, v in options.items())))
+    if key in _LOADED:
+        return _LOADED[key]
     for ep in entry_points(group=GROUP):
         if ep.name == name:
             cls = ep.load()
-            return cls(**options)
+            matcher = cls(**options)
+            if len(_LOADED) >= 4:
+                _LOADED.pop(next(iter(_LOADED)))
+            _LOADED[key] = matcher
+            return matcher
     names = ", ".join(m.name for m in available_matchers()) or "none"
     raise InputError(f"unknown matcher {name!r}", hint=f"installed matchers: {names}; see `fr-eval matchers`")
