@@ -1,0 +1,845 @@
+"""The field's standard verification metrics from a score list, each a typed result with its counts.
+
+Convention, everywhere in fr-eval: a comparison is **accepted** (a search **alerts**) when
+``score >= threshold``.  A genuine comparison below the threshold is a false non-match; an impostor
+comparison at or above it is a false match.  This is ISO/IEC 19795-1's, bob.measure's (``farfrr``),
+scikit-learn's (``det_curve``: "score >= thresholds[i]") and pyeer's rule; the tools differ only in
+which thresholds they try and how they pick one for a target (docs/metrics.md compares them).
+
+Every rate is a :class:`Proportion`: numerator, denominator, unit and a 95% interval, Clopper-Pearson by
+default (:func:`fr_eval.counting.intervals.clopper_pearson`), or, with ``ci="bootstrap"``, a percentile
+bootstrap that resamples whole clusters (subjects, else probes: comparisons sharing a person are not
+independent; :func:`fr_eval.counting.intervals.cluster_bootstrap`), seeded, the seed in the result.
+Quantities that are not proportions (EER, ROCCH-EER, AUC) get a seeded bootstrap interval that
+recomputes the quantity on each replicate (comparisons resampled within each class, or clusters with
+``ci="bootstrap"``).
+
+Failures to acquire (missing scores) are never dropped silently.  ``fta="count"`` (the default)
+follows ISO/IEC 19795-1's transaction-level rates: a genuine comparison that failed to acquire is a
+false non-match at every threshold and stays in the denominator; an impostor one can never be a false
+match but stays in the denominator.  This is bob.measure's command-line rule FAR = FMR·(1-FTA),
+FRR = FTA + FNMR·(1-FTA) applied to each class's own FTA, so every rate remains a ratio of two counts.
+(bob pools one FTA over both classes; see docs/metrics.md.)  Count is the default because excluding
+failures flatters a system whose camera cannot acquire the faces it is meant to find.
+``fta="exclude"`` gives FMR and FNMR on the acquired comparisons only (bob's library functions after
+its ``remove_nan``).  Each result carries the FTA counts and the convention used.
+
+Identification metrics (FNIR, FPIR, DIR, CMC) are in :mod:`fr_eval.thresholds.identification`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+from scipy.spatial import ConvexHull, QhullError
+
+from fr_eval.counting.intervals import clopper_pearson, cluster_bootstrap
+from fr_eval.errors import InputError
+from fr_eval.inputs.scorelists import ScoreList
+
+FTA_CONVENTIONS = ("count", "exclude")
+CI_CHOICES = ("clopper-pearson", "bootstrap")
+N_BOOT = 1000          # bootstrap replicates for EER, ROCCH-EER and AUC, and for cluster-bootstrapped rates
+MAX_BOOT_CELLS = 10**8  # cluster_bootstrap holds an n_boot x clusters matrix; refuse what would not fit
+
+
+# -- typed results ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Proportion:
+    """``numerator / denominator`` counted in ``unit``, with its 95% interval.
+
+    >>> p = Proportion.of("fnmr", 28, 451, "comparison")
+    >>> p.format()
+    'fnmr 28/451 = 6.21% [4.16%, 8.85%] per comparison'
+    """
+
+    name: str
+    numerator: int
+    denominator: int
+    unit: str
+    ci95: tuple[float, float]
+    ci_method: str = "clopper-pearson"
+    seed: int | None = None
+
+    @classmethod
+    def of(cls, name: str, k: int, n: int, unit: str, *, clusters: tuple[np.ndarray, np.ndarray] | None = None,
+           seed: int = 0, n_boot: int = N_BOOT) -> Proportion:
+        """Clopper-Pearson, or with ``clusters=(numerators, denominators)`` per cluster, the cluster bootstrap."""
+        k, n = int(k), int(n)
+        if clusters is None:
+            return cls(name, k, n, unit, clopper_pearson(k, n))
+        num, den = clusters
+        if len(num) * n_boot > MAX_BOOT_CELLS:
+            raise InputError(f"{len(num)} clusters are too many for the cluster bootstrap ({n_boot} replicates)",
+                             hint="use --ci clopper-pearson, or cluster by subject rather than probe")
+        ci = cluster_bootstrap(num, den, n_boot=n_boot, seed=seed) if n else (math.nan, math.nan)
+        return cls(name, k, n, unit, ci, f"cluster bootstrap ({len(num)} clusters, {n_boot} replicates)", seed)
+
+    @property
+    def value(self) -> float:
+        return self.numerator / self.denominator if self.denominator else math.nan
+
+    def format(self) -> str:
+        if not self.denominator:
+            return f"{self.name} {self.numerator}/0 (undefined) per {self.unit}"
+        lo, hi = self.ci95
+        return (f"{self.name} {self.numerator}/{self.denominator} = {_pct(self.value)} "
+                f"[{_pct(lo)}, {_pct(hi)}] per {self.unit}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "value": _num(self.value), "numerator": self.numerator,
+                "denominator": self.denominator, "unit": self.unit, "ci95": [_num(x) for x in self.ci95],
+                "ci_method": self.ci_method, "seed": self.seed}
+
+
+@dataclass(frozen=True)
+class FTA:
+    """Failures to acquire (missing scores) per class, and the convention the rates used.
+
+    ``rate`` is the pooled FTA over all comparisons (bob.measure's ``get_fta``), a :class:`Proportion`.
+    """
+
+    genuine: int
+    impostor: int
+    genuine_total: int
+    impostor_total: int
+    convention: str
+    rate: Proportion
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"genuine": self.genuine, "impostor": self.impostor, "genuine_total": self.genuine_total,
+                "impostor_total": self.impostor_total, "convention": self.convention, "rate": self.rate.to_dict()}
+
+
+@dataclass(frozen=True)
+class ErrorRates:
+    """FMR and FNMR at one threshold (accept iff score >= threshold).
+
+    With ``fta="count"`` these are ISO/IEC 19795-1's FAR and FRR (failures counted); with ``"exclude"``
+    the FMR and FNMR of the acquired comparisons.  ``hter`` = (FMR + FNMR) / 2.
+    """
+
+    threshold: float
+    fmr: Proportion
+    fnmr: Proportion
+    fta: FTA
+
+    @property
+    def hter(self) -> float:
+        return (self.fmr.value + self.fnmr.value) / 2
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"threshold": _num(self.threshold), "fmr": self.fmr.to_dict(), "fnmr": self.fnmr.to_dict(),
+                "hter": _num(self.hter), "fta": self.fta.to_dict()}
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    """The threshold chosen for a target, with both rates there (bob.measure's far/frr_threshold rule).
+
+    ``met`` is False only when no threshold can meet the target (counted genuine failures to acquire
+    alone exceed an FNMR target).  ``beyond_scores`` is True when no stored score of the class meets the
+    target and the threshold is the one just above the highest score (``np.nextafter``), as bob does.
+    ``note`` says so in words.  The intervals are at the chosen threshold; they do not include the
+    uncertainty of choosing it.
+    """
+
+    target: str
+    target_value: float
+    threshold: float
+    fmr: Proportion
+    fnmr: Proportion
+    fta: FTA
+    met: bool
+    beyond_scores: bool
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"target": self.target, "target_value": self.target_value, "threshold": _num(self.threshold),
+                "met": self.met, "beyond_scores": self.beyond_scores, "note": self.note,
+                "fmr": self.fmr.to_dict(), "fnmr": self.fnmr.to_dict(), "fta": self.fta.to_dict()}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A statistic that is not a proportion (EER, ROCCH-EER, AUC), with a seeded bootstrap interval.
+
+    ``ci_method`` names the resampling; ``n_boot`` = 0 means no interval was asked for.
+    """
+
+    name: str
+    value: float
+    ci95: tuple[float, float]
+    ci_method: str
+    n_boot: int
+    seed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "value": _num(self.value), "ci95": [_num(x) for x in self.ci95],
+                "ci_method": self.ci_method, "n_boot": self.n_boot, "seed": self.seed}
+
+
+@dataclass(frozen=True)
+class GridThreshold:
+    """The EER (or minimum HTER) point, bob.measure's definition.
+
+    ``criterion`` is ``"eer"`` (minimise |FMR - FNMR|) or ``"min-hter"`` (minimise FMR + FNMR).  ``value``
+    is (FMR + FNMR) / 2 at ``threshold``, the rates recounted there (bob's ``eer()``), with ``fmr`` and
+    ``fnmr`` as proportions.  See :func:`eer`.
+    """
+
+    criterion: str
+    threshold: float
+    estimate: Estimate
+    fmr: Proportion
+    fnmr: Proportion
+    fta: FTA
+
+    @property
+    def value(self) -> float:
+        return self.estimate.value
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"criterion": self.criterion, "threshold": _num(self.threshold), **self.estimate.to_dict(),
+                "fmr": self.fmr.to_dict(), "fnmr": self.fnmr.to_dict(), "fta": self.fta.to_dict()}
+
+
+@dataclass(frozen=True)
+class ROCCH:
+    """EER on the ROC convex hull (Bosaris / bob.measure <= 4 ``eer_rocch``).
+
+    ``hull_fmr``/``hull_fnmr`` are the hull's vertices from (FMR 1, FNMR 0) to (FMR 0, FNMR 1), the
+    layout of bob's ``rocch()`` (``pfa`` non-increasing, ``pmiss`` non-decreasing).
+    """
+
+    estimate: Estimate
+    hull_fmr: np.ndarray
+    hull_fnmr: np.ndarray
+    fta: FTA
+
+    @property
+    def value(self) -> float:
+        return self.estimate.value
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.estimate.to_dict(), "hull_fmr": self.hull_fmr.tolist(), "hull_fnmr": self.hull_fnmr.tolist(),
+                "fta": self.fta.to_dict()}
+
+
+@dataclass(frozen=True)
+class AUC:
+    """Area under the ROC curve, Mann-Whitney form: ``u_statistic / pairs``.
+
+    ``u_statistic`` counts (genuine, impostor) pairs of acquired comparisons with the genuine score
+    higher, plus 1/2 per tie; ``pairs`` = genuine x impostor.  Failures to acquire have no score to rank
+    and are left out under either FTA convention (``fta`` shows how many).
+    """
+
+    estimate: Estimate
+    u_statistic: float
+    pairs: int
+    fta: FTA
+
+    @property
+    def value(self) -> float:
+        return self.estimate.value
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.estimate.to_dict(), "u_statistic": self.u_statistic, "pairs": self.pairs,
+                "fta": self.fta.to_dict()}
+
+
+@dataclass(frozen=True, eq=False)
+class Curve:
+    """FMR and FNMR at every distinct score: the DET curve (FNMR against FMR) and the ROC (1 - FNMR).
+
+    Thresholds are in decreasing order, as scikit-learn's ``roc_curve``: the first is ``+inf`` (nothing
+    accepted: FMR 0, FNMR 1), then every distinct acquired score.  ``fm``/``fnm`` are the counts
+    (impostors with score >= threshold; genuine below it, plus counted failures to acquire), over
+    ``n_impostor``/``n_genuine``.  Nothing is dropped or interpolated; ties are never split.
+    """
+
+    thresholds: np.ndarray
+    fm: np.ndarray
+    fnm: np.ndarray
+    fmr: np.ndarray
+    fnmr: np.ndarray
+    n_genuine: int
+    n_impostor: int
+    fta: FTA
+
+    @property
+    def tpr(self) -> np.ndarray:
+        """1 - FNMR, the ROC's y axis."""
+        return 1.0 - self.fnmr
+
+    def __len__(self) -> int:
+        return len(self.thresholds)
+
+
+# -- the sorted scores every metric starts from ----------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class Comparisons:
+    """A score list reduced to what verification metrics count: each class's acquired scores, sorted once.
+
+    Build with :meth:`from_scorelist` (or :meth:`from_arrays`).  ``cluster_by`` (``"subject"`` or
+    ``"probe"``) keeps, beside the sorted scores, the cluster of each comparison for the bootstrap.
+    """
+
+    genuine: np.ndarray            # acquired genuine scores, ascending float64
+    impostor: np.ndarray           # acquired impostor scores, ascending float64
+    fta_genuine: int
+    fta_impostor: int
+    fta_convention: str
+    cluster_by: str | None = None
+    clusters: dict[str, np.ndarray] | None = None   # codes aligned with genuine, impostor and the failures
+    n_clusters: int = 0
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_scorelist(cls, sl: ScoreList, *, fta: str = "count", cluster_by: str | None = None) -> Comparisons:
+        labels = None
+        if cluster_by is not None:
+            labels = getattr(sl, cluster_by, None) if cluster_by in ("subject", "probe") else None
+            if labels is None:
+                raise InputError(f"{sl.paths[0]}: cannot cluster by {cluster_by!r}: the score list has no such "
+                                 "labels", hint="cluster by a column the file has (subject or probe), or use "
+                                                "--ci clopper-pearson")
+        return cls.from_arrays(sl.score, sl.genuine, fta=fta, labels=labels, cluster_by=cluster_by,
+                               where=", ".join(sl.paths))
+
+    @classmethod
+    def from_arrays(cls, scores, genuine, *, fta: str = "count", labels=None, cluster_by: str | None = None,
+                    where: str = "scores") -> Comparisons:
+        """From a float64 score array (NaN = failure to acquire) and a boolean genuine array."""
+        if fta not in FTA_CONVENTIONS:
+            raise InputError(f"unknown FTA convention {fta!r}", hint="count or exclude")
+        s = np.asarray(scores, dtype=np.float64)
+        g = np.asarray(genuine, dtype=bool)
+        if s.shape != g.shape or s.ndim != 1:
+            raise InputError(f"{where}: {s.size} scores but {g.size} genuine flags", hint="one flag per score")
+        if np.isfinite(s).all():                      # the common case: one pass, no failures to acquire
+            gs, is_, fta_g, fta_i = np.compress(g, s), np.compress(~g, s), 0, 0
+        else:
+            if np.isinf(s).any():
+                raise InputError(f"{where}: infinite score",
+                                 hint="scores must be finite; NaN marks a failure to acquire")
+            miss = np.isnan(s)
+            gs, is_ = np.compress(g & ~miss, s), np.compress(~g & ~miss, s)
+            fta_g = int(np.count_nonzero(g & miss))
+            fta_i = int(np.count_nonzero(~g & miss))
+        if not len(gs) or not len(is_):
+            which = "genuine" if not len(gs) else "impostor"
+            raise InputError(f"{where}: no {which} comparison has a score",
+                             hint="verification metrics need scored genuine and impostor comparisons")
+        gs.sort()                                     # fresh arrays from compress: sort in place
+        is_.sort()
+        if labels is None:
+            return cls(gs, is_, fta_g, fta_i, fta)
+        miss = np.isnan(s)
+        codes, uniq = _factorize(labels)
+        out = {}
+        for name, mask in (("genuine", g & ~miss), ("impostor", ~g & ~miss)):
+            order = np.argsort(s[mask], kind="stable")
+            out[name] = codes[mask][order]
+        out["fta_genuine"] = codes[g & miss]
+        out["fta_impostor"] = codes[~g & miss]
+        return cls(gs, is_, fta_g, fta_i, fta, cluster_by, out, len(uniq))
+
+    # denominators and counts, one definition each
+    @property
+    def counted(self) -> bool:
+        return self.fta_convention == "count"
+
+    @property
+    def n_genuine(self) -> int:
+        """Denominator of FNMR: acquired genuine comparisons, plus the failed ones when counted."""
+        return len(self.genuine) + (self.fta_genuine if self.counted else 0)
+
+    @property
+    def n_impostor(self) -> int:
+        """Denominator of FMR: acquired impostor comparisons, plus the failed ones when counted."""
+        return len(self.impostor) + (self.fta_impostor if self.counted else 0)
+
+    def fm(self, threshold: float) -> int:
+        """False matches: impostor scores >= threshold."""
+        return len(self.impostor) - int(np.searchsorted(self.impostor, threshold, side="left"))
+
+    def fnm(self, threshold: float) -> int:
+        """False non-matches: genuine scores < threshold, plus genuine failures to acquire when counted."""
+        return int(np.searchsorted(self.genuine, threshold, side="left")) + (self.fta_genuine if self.counted else 0)
+
+    def fta(self) -> FTA:
+        g_tot, i_tot = len(self.genuine) + self.fta_genuine, len(self.impostor) + self.fta_impostor
+        rate = Proportion.of("fta", self.fta_genuine + self.fta_impostor, g_tot + i_tot, "comparison")
+        return FTA(self.fta_genuine, self.fta_impostor, g_tot, i_tot, self.fta_convention, rate)
+
+    def rate_names(self) -> tuple[str, str]:
+        """ISO/IEC 19795-1 names: FAR/FRR when failures are counted, FMR/FNMR on acquired comparisons."""
+        return ("far", "frr") if self.counted and (self.fta_genuine or self.fta_impostor) else ("fmr", "fnmr")
+
+    def cluster_counts(self, which: str, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per-cluster (numerator, denominator) of FMR (``which="fm"``) or FNMR at ``threshold``."""
+        assert self.clusters is not None
+        m = self.n_clusters
+        if which == "fm":
+            pos = int(np.searchsorted(self.impostor, threshold, side="left"))
+            num = np.bincount(self.clusters["impostor"][pos:], minlength=m)
+            den = np.bincount(self.clusters["impostor"], minlength=m)
+            if self.counted:
+                den = den + np.bincount(self.clusters["fta_impostor"], minlength=m)
+        else:
+            pos = int(np.searchsorted(self.genuine, threshold, side="left"))
+            num = np.bincount(self.clusters["genuine"][:pos], minlength=m)
+            den = np.bincount(self.clusters["genuine"], minlength=m)
+            if self.counted:
+                failed = np.bincount(self.clusters["fta_genuine"], minlength=m)
+                num, den = num + failed, den + failed
+        return num, den
+
+
+def _factorize(labels) -> tuple[np.ndarray, np.ndarray]:
+    import pandas as pd
+
+    codes, uniq = pd.factorize(np.asarray(labels, dtype=object), sort=False)
+    return codes.astype(np.int64), np.asarray(uniq)
+
+
+# -- rates at a threshold and at targets --------------------------------------------------------------
+
+def rates_at(cs: Comparisons, threshold: float, *, ci: str = "clopper-pearson", seed: int = 0,
+             n_boot: int = N_BOOT) -> ErrorRates:
+    """FMR and FNMR at ``threshold`` (ISO/IEC 19795-1; bob.measure ``farfrr``): accept iff score >= threshold.
+
+    FMR = impostor comparisons with score >= threshold / impostor comparisons;
+    FNMR = genuine comparisons with score < threshold / genuine comparisons (failures to acquire as the
+    FTA convention says).
+    """
+    t = _threshold(threshold)
+    fmr_name, fnmr_name = cs.rate_names()
+    fmr = _proportion(cs, fmr_name, "fm", cs.fm(t), cs.n_impostor, t, ci, seed, n_boot)
+    fnmr = _proportion(cs, fnmr_name, "fnm", cs.fnm(t), cs.n_genuine, t, ci, seed, n_boot)
+    return ErrorRates(t, fmr, fnmr, cs.fta())
+
+
+def fnmr_at_fmr(cs: Comparisons, target: float, *, ci: str = "clopper-pearson", seed: int = 0,
+                n_boot: int = N_BOOT) -> OperatingPoint:
+    """FNMR at the threshold whose FMR is **at most** ``target``: bob.measure's ``far_threshold`` rule.
+
+    The candidate thresholds are the distinct impostor scores; the one chosen is the lowest whose FMR
+    (impostors >= it, over the FMR denominator) is <= target, so the achieved FMR never exceeds the
+    target.  Ties are never split: when several impostors share the score at the boundary, the
+    achieved FMR can be well below the target.  When no stored impostor score meets the target (too
+    few impostors for so small a target, or ties at the top), the threshold is the one just above the
+    highest impostor score (``np.nextafter``), FMR 0, as bob returns; the result says so
+    (``beyond_scores``).  A target of 1 returns bob's ``nextafter(lowest impostor score, -inf)``.
+
+    This is the "FNMR @ FMR" of NIST FRTE 1:1 reports.  pyeer's FMR100/FMR1000 instead take the
+    threshold whose FMR is *nearest* the target, which can exceed it (docs/metrics.md).
+    """
+    _check_target(target, "fmr")
+    t, beyond = lowest_threshold_at_most(cs.impostor, cs.n_impostor, target)
+    r = rates_at(cs, t, ci=ci, seed=seed, n_boot=n_boot)
+    note = ""
+    if beyond:
+        note = (f"no stored impostor score gives {r.fmr.name.upper()} <= {target:g} (ties or too few impostors): "
+                "threshold just above the highest impostor score (np.nextafter), "
+                f"{r.fmr.numerator}/{r.fmr.denominator}")
+    return OperatingPoint(f"{r.fmr.name} <= {target:g}", float(target), t, r.fmr, r.fnmr, r.fta, True, beyond, note)
+
+
+def fmr_at_fnmr(cs: Comparisons, target: float, *, ci: str = "clopper-pearson", seed: int = 0,
+                n_boot: int = N_BOOT) -> OperatingPoint:
+    """FMR at the threshold whose FNMR is **at most** ``target`` (the mirror of :func:`fnmr_at_fmr`).
+
+    The candidates are the distinct genuine scores and the value just above the highest one; the one
+    chosen is the highest whose FNMR (genuine below it, plus counted failures to acquire) is <= target.
+    This is bob.measure's ``frr_threshold`` contract; bob's loop tests the FNMR one tie group late, so
+    with ties at the boundary it can pick a lower threshold than this (docs/metrics.md).  When counted
+    failures to acquire alone exceed the target no threshold meets it: the lowest genuine score is
+    returned with ``met=False``.
+    """
+    _check_target(target, "fnmr")
+    gen, n = cs.genuine, cs.n_genuine
+    k = _max_count(target, n)
+    offset = cs.fta_genuine if cs.counted else 0
+    met, beyond = True, False
+    if k - offset < 0:
+        t, met = float(gen[0]), False
+    elif k - offset >= len(gen):
+        t, beyond = float(np.nextafter(gen[-1], np.inf)), True
+    else:
+        t = float(gen[k - offset])
+    r = rates_at(cs, t, ci=ci, seed=seed, n_boot=n_boot)
+    note = ""
+    if not met:
+        note = (f"failures to acquire alone give {r.fnmr.name.upper()} {offset}/{n} > {target:g}: no threshold "
+                "meets the target; lowest genuine score shown")
+    elif beyond:
+        note = "every genuine comparison may be rejected: threshold just above the highest genuine score"
+    return OperatingPoint(f"{r.fnmr.name} <= {target:g}", float(target), t, r.fmr, r.fnmr, r.fta, met, beyond, note)
+
+
+def lowest_threshold_at_most(negatives: np.ndarray, n: int, target: float) -> tuple[float, bool]:
+    """bob.measure's ``far_threshold``: the lowest stored negative score whose rate is <= ``target``.
+
+    ``negatives`` are the scored negatives (impostor comparisons, non-mated searches' best candidate),
+    ascending; ``n`` the rate's denominator (more than ``len(negatives)`` when failures to acquire are
+    counted).  The rate at a threshold is (negatives >= it) / n.  Returns ``(threshold, beyond)``:
+    ``beyond`` is True when no stored score meets the target and the threshold is the one just above
+    the highest (``np.nextafter``), rate 0.  A target of 1 gives ``nextafter(lowest, -inf)``, as bob.
+    (bob takes that shortcut from 1 - eps; fr-eval only at 1, so a target just below 1 stays at most.)
+    """
+    n_acq = len(negatives)
+    if target >= 1.0:
+        return float(np.nextafter(negatives[0], -np.inf)), False
+    k = _max_count(target, n)                      # the largest count with count / n <= target
+    if k >= n_acq:
+        return float(negatives[0]), False
+    j = n_acq - k                                  # the threshold's first index must be >= j
+    idx = j if j < n_acq and negatives[j - 1] < negatives[j] else \
+        int(np.searchsorted(negatives, negatives[j - 1], side="right"))
+    if idx >= n_acq:
+        return float(np.nextafter(negatives[-1], np.inf)), True
+    return float(negatives[idx]), False
+
+
+def _max_count(target: float, n: int) -> int:
+    """The largest count k in [0, n] with ``k / n <= target`` in float64, as bob.measure compares."""
+    k = min(n, max(0, int(math.floor(target * n))))
+    while k < n and (k + 1) / n <= target:
+        k += 1
+    while k > 0 and k / n > target:
+        k -= 1
+    return k
+
+
+# -- curves ----------------------------------------------------------------------------------------
+
+def det_curve(cs: Comparisons) -> Curve:
+    """FMR and FNMR at every distinct score (and at +inf), highest threshold first.
+
+    Counting as scikit-learn's ``_binary_clf_curve``: sort once, cumulate.  Here each class is sorted
+    on its own (two plain sorts, done when the :class:`Comparisons` were built) and the two sorted runs
+    are merged by a stable argsort, which NumPy's timsort does in one linear pass; the cumulative
+    genuine count at the end of each group of equal scores gives both counts.  Equal to
+    ``sklearn.metrics.det_curve`` / ``roc_curve(drop_intermediate=False)`` at every threshold they
+    report (tests/test_parity_sklearn.py); scikit-learn trims the DET curve's flat ends and
+    ``roc_curve`` drops collinear points by default, fr-eval keeps every point.
+    """
+    cached = cs._cache.get("curve")
+    if cached is not None:
+        return cached
+    merged, is_gen, starts = _merge(cs)
+    n_ga = len(cs.genuine)
+    off = cs.fta_genuine if cs.counted else 0
+    g = len(merged) if starts is None else len(starts)
+    thr = np.empty(g + 1, dtype=np.float64)
+    fm = np.empty(g + 1, dtype=np.int64)
+    fnm = np.empty(g + 1, dtype=np.int64)
+    thr[0], fm[0], fnm[0] = np.inf, 0, n_ga + off
+    if starts is None:                                # no ties: one point per score, cumulated from the top
+        thr[1:] = merged[::-1]
+        np.cumsum(~is_gen[::-1], out=fm[1:])          # impostors >= threshold
+        np.cumsum(is_gen[::-1], out=fnm[1:])          # genuine >= threshold ...
+        np.subtract(n_ga + off, fnm[1:], out=fnm[1:])  # ... turned into genuine below it (+ counted failures)
+    else:                                             # ties: the counts at the last score of each group
+        thr[1:] = merged[starts[::-1]]
+        top = len(merged) - 1 - starts[::-1]          # each group's last position, counting from the top
+        tps = np.cumsum(is_gen[::-1])[top]
+        np.subtract(top + 1, tps, out=fm[1:])
+        np.subtract(n_ga + off, tps, out=fnm[1:])
+    n_g, n_i = cs.n_genuine, cs.n_impostor
+    curve = Curve(thr, fm, fnm, np.divide(fm, n_i), np.divide(fnm, n_g), n_g, n_i, cs.fta())
+    cs._cache["curve"] = curve
+    return curve
+
+
+roc_curve = det_curve  # one curve: ROC is (FMR, 1 - FNMR), DET is (FMR, FNMR) on probit axes
+
+
+def _merge(cs: Comparisons) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Both classes' sorted scores merged: ``(merged, is_genuine, starts)``.
+
+    The two sorted runs are merged by a stable argsort, which NumPy's timsort does in one linear pass.
+    ``starts`` are the first positions of the groups of equal scores, or None when no score repeats.
+    """
+    cached = cs._cache.get("merge")
+    if cached is not None:
+        return cached
+    both = np.concatenate([cs.genuine, cs.impostor])
+    order = np.argsort(both, kind="stable")
+    merged = both[order]
+    is_gen = order < len(cs.genuine)
+    new = np.empty(len(merged), dtype=bool)
+    new[0] = True
+    np.not_equal(merged[1:], merged[:-1], out=new[1:])
+    out = (merged, is_gen, None if new.all() else np.flatnonzero(new))
+    cs._cache["merge"] = out
+    return out
+
+
+def _merged_groups(cs: Comparisons) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct acquired scores ``u`` (ascending) and, for each, genuine and impostor scores strictly below it."""
+    merged, is_gen, starts = _merge(cs)
+    if starts is None:
+        starts = np.arange(len(merged))
+    cum_g = np.r_[0, np.cumsum(is_gen)]
+    below_g = cum_g[starts]
+    return merged[starts], below_g, starts - below_g
+
+
+# -- EER, minimum HTER, ROCCH-EER, AUC -----------------------------------------------------------------
+
+def eer(cs: Comparisons, *, ci: str = "clopper-pearson", seed: int = 0, n_boot: int = N_BOOT) -> GridThreshold:
+    """Equal error rate, bob.measure's definition (``eer_threshold`` then ``eer``).
+
+    Candidate thresholds are the lowest score and the midpoints between consecutive distinct scores,
+    up to the first midpoint where one class is exhausted (bob's ``_minimizing_threshold``).  The EER
+    threshold minimises |FMR - FNMR| over them (compared exactly, as integers); on a tie the higher
+    threshold wins, except that the last candidate must be strictly better (bob's ``<=`` in the loop,
+    ``<`` after it).  The EER is (FMR + FNMR) / 2 recounted at that threshold.  No interpolation.
+
+    Other definitions: pyeer's FVC2000 EER reads the two observed scores around the crossing and can
+    differ by a fraction of a rate step; :func:`rocch_eer` is the EER of the convex hull.
+    """
+    return _grid_point(cs, "eer", ci, seed, n_boot)
+
+
+def min_hter(cs: Comparisons, *, ci: str = "clopper-pearson", seed: int = 0, n_boot: int = N_BOOT) -> GridThreshold:
+    """Minimum half total error rate, (FMR + FNMR) / 2, over :func:`eer`'s candidates (bob's ``min_hter_threshold``)."""
+    return _grid_point(cs, "min-hter", ci, seed, n_boot)
+
+
+def rocch_eer(cs: Comparisons, *, ci: str = "clopper-pearson", seed: int = 0, n_boot: int = N_BOOT) -> ROCCH:
+    """EER of the ROC convex hull (Bosaris toolkit ``rocch``/``rocch2eer``; bob.measure <= 4.2 ``eer_rocch``).
+
+    The hull is the lower-left convex hull of the curve's (FMR, FNMR) points (:func:`det_curve`),
+    computed with Qhull (``scipy.spatial.ConvexHull``); the EER is, as in bob's ``rocch2eer``, the
+    largest crossing of a hull edge's line with FMR = FNMR (edges parallel to an axis give 0).  The hull
+    interpolates between operating points (as randomising the decision could); it can differ from
+    :func:`eer` either way, since bob's EER is (FMR + FNMR) / 2 at the grid point nearest the crossing.
+    """
+    fmr, fnmr = _hull(*_curve_points(cs))
+    value = _rocch2eer(fmr, fnmr)
+    est = _estimate(cs, "rocch_eer", value, ci, seed, n_boot)
+    return ROCCH(est, fmr, fnmr, cs.fta())
+
+
+def auc(cs: Comparisons, *, ci: str = "clopper-pearson", seed: int = 0, n_boot: int = N_BOOT) -> AUC:
+    """Area under the ROC curve: P(genuine score > impostor score) + 1/2 P(tie), over acquired comparisons.
+
+    Mann-Whitney U / (genuine x impostor), ties counted 1/2; exactly the trapezoidal area under the
+    ROC through every distinct score, i.e. ``sklearn.metrics.roc_auc_score``.  bob.measure's
+    ``roc_auc_score`` integrates 2000 sampled points instead (an approximation); pyeer's trapezoid
+    omits the ROC's end points.
+    """
+    u, below_g, below_i = _merged_groups(cs)
+    n_g, n_i = len(cs.genuine), len(cs.impostor)
+    cg = np.diff(np.r_[below_g, n_g])
+    ci_ = np.diff(np.r_[below_i, n_i])
+    u2 = int(np.dot(cg.astype(np.int64), 2 * below_i + ci_))   # 2U, exact in integers
+    est = _estimate(cs, "auc", u2 / (2 * n_g * n_i), ci, seed, n_boot)
+    return AUC(est, u2 / 2, n_g * n_i, cs.fta())
+
+
+def _grid_point(cs: Comparisons, criterion: str, ci: str, seed: int, n_boot: int) -> GridThreshold:
+    u, below_g, below_i = _merged_groups(cs)
+    wg = np.diff(np.r_[below_g, len(cs.genuine)]).astype(np.float64)
+    wi = np.diff(np.r_[below_i, len(cs.impostor)]).astype(np.float64)
+    off = float(cs.fta_genuine if cs.counted else 0)
+    fi = float(cs.fta_impostor if cs.counted else 0)
+    idx = _grid_choice(wg, wi, off, fi, criterion)
+    t = float(u[0]) if idx == 0 else float((u[idx - 1] + u[idx]) / 2) if idx < len(u) else float(u[-1])
+    r = rates_at(cs, t, ci=ci, seed=seed, n_boot=n_boot)
+    value = (r.fmr.value + r.fnmr.value) / 2
+    est = _estimate(cs, criterion.replace("-", "_"), value, ci, seed, n_boot)
+    return GridThreshold(criterion, t, est, r.fmr, r.fnmr, r.fta)
+
+
+def _grid_choice(wg: np.ndarray, wi: np.ndarray, fg: float, fi: float, criterion: str) -> int:
+    """Index of bob's chosen candidate: 0 = the lowest score, j >= 1 = the midpoint after group j - 1.
+
+    ``wg``/``wi`` are genuine/impostor weights (counts) per distinct score, ascending; ``fg`` the counted
+    genuine failures (always rejected), ``fi`` the counted impostor failures (denominator only).
+    Criteria are compared cross-multiplied by both denominators: exact for integer counts.
+    """
+    n_g, n_i = wg.sum() + fg, wi.sum() + fi
+    cum_g, cum_i = np.cumsum(wg), np.cumsum(wi)
+    fm = np.r_[cum_i[-1], cum_i[-1] - cum_i]          # candidate 0, then after each group
+    fnm = fg + np.r_[0.0, cum_g]
+    last_g = int(np.flatnonzero(wg > 0)[-1])
+    last_i = int(np.flatnonzero(wi > 0)[-1])
+    e = min(last_g, last_i)                            # the group after which one class is exhausted
+    if criterion == "eer":
+        crit = np.abs(fm * n_g - fnm * n_i)
+    else:
+        crit = fm * n_g + fnm * n_i
+    loop = crit[:e + 1]                                # candidates compared with <= (later wins ties)
+    best = int(len(loop) - 1 - np.argmin(loop[::-1]))
+    if e < len(wg) - 1 and crit[e + 1] < crit[best]:   # the exhaustion midpoint must be strictly better
+        best = e + 1
+    return best
+
+
+def _curve_points(cs: Comparisons) -> tuple[np.ndarray, np.ndarray]:
+    c = det_curve(cs)
+    return c.fmr, c.fnmr
+
+
+def _hull(fmr: np.ndarray, fnmr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices of the lower-left convex hull of ROC points, from high FMR to low FMR."""
+    pts = np.unique(np.c_[fmr, fnmr], axis=0)
+    if len(pts) == 1:
+        return pts[:, 0], pts[:, 1]
+    aux = np.vstack([pts, [[max(1.0, pts[:, 0].max()) + 1, max(1.0, pts[:, 1].max()) + 1]]])
+    try:
+        verts = ConvexHull(aux).vertices
+    except QhullError:          # all points on one line: the ends are the hull
+        verts = np.array([0, len(pts) - 1])
+    verts = verts[verts < len(pts)]
+    v = pts[verts]
+    order = np.lexsort((v[:, 1], -v[:, 0]))
+    v = v[order]
+    return v[:, 0].copy(), v[:, 1].copy()
+
+
+def _rocch2eer(pfa: np.ndarray, pmiss: np.ndarray) -> float:
+    """bob.measure ``rocch2eer`` (BSD-3, Idiap), ported: max over hull edges of the edge line's EER."""
+    eer_ = 0.0
+    eps = np.finfo(np.float64).eps
+    for i in range(len(pfa) - 1):
+        xy = np.array([[pfa[i], pmiss[i]], [pfa[i + 1], pmiss[i + 1]]])
+        if min(abs(xy[0, 0] - xy[1, 0]), abs(xy[0, 1] - xy[1, 1])) < eps:
+            seg = 0.0
+        else:
+            seg = 1.0 / float(np.linalg.solve(xy, np.ones(2)).sum())
+        eer_ = max(eer_, seg)
+    return eer_
+
+
+# -- bootstrap of the statistics that are not proportions ---------------------------------------------
+
+def _estimate(cs: Comparisons, name: str, value: float, ci: str, seed: int, n_boot: int) -> Estimate:
+    if n_boot <= 0:
+        return Estimate(name, value, (math.nan, math.nan), "none", 0, seed)
+    reps = _bootstrap(cs, ci, seed, n_boot)
+    lo, hi = np.quantile(reps[name], [0.025, 0.975])
+    how = (f"cluster bootstrap by {cs.cluster_by} ({cs.n_clusters} clusters)" if ci == "bootstrap"
+           else "bootstrap of comparisons within each class")
+    return Estimate(name, value, (float(lo), float(hi)), f"{how}, percentile, {n_boot} replicates", n_boot, seed)
+
+
+def _bootstrap(cs: Comparisons, ci: str, seed: int, n_boot: int) -> dict[str, np.ndarray]:
+    """EER, min HTER, ROCCH-EER and AUC on ``n_boot`` resamples (computed once per (ci, seed, n_boot))."""
+    key = ("boot", ci, seed, n_boot)
+    if key in cs._cache:
+        return cs._cache[key]
+    u, below_g, below_i = _merged_groups(cs)
+    n_ga, n_ia = len(cs.genuine), len(cs.impostor)
+    group_g = np.repeat(np.arange(len(u)), np.diff(np.r_[below_g, n_ga]))   # group of each sorted genuine score
+    group_i = np.repeat(np.arange(len(u)), np.diff(np.r_[below_i, n_ia]))
+    fg_n = cs.fta_genuine if cs.counted else 0
+    fi_n = cs.fta_impostor if cs.counted else 0
+    rng = np.random.default_rng(seed)
+    out = {k: np.empty(n_boot) for k in ("eer", "min_hter", "rocch_eer", "auc")}
+    g = len(u)
+    for b in range(n_boot):
+        if ci == "bootstrap":
+            if cs.clusters is None:
+                raise InputError("a cluster bootstrap needs subject or probe labels", hint="use --ci clopper-pearson")
+            w = rng.multinomial(cs.n_clusters, np.full(cs.n_clusters, 1.0 / cs.n_clusters)).astype(np.float64)
+            wg = np.bincount(group_g, weights=w[cs.clusters["genuine"]], minlength=g)
+            wi = np.bincount(group_i, weights=w[cs.clusters["impostor"]], minlength=g)
+            fg = float(w[cs.clusters["fta_genuine"]].sum()) if fg_n else 0.0
+            fi = float(w[cs.clusters["fta_impostor"]].sum()) if fi_n else 0.0
+        else:
+            pick_g = rng.integers(0, n_ga + fg_n, n_ga + fg_n)
+            pick_i = rng.integers(0, n_ia + fi_n, n_ia + fi_n)
+            wg = np.bincount(group_g[pick_g[pick_g < n_ga]], minlength=g).astype(np.float64)
+            wi = np.bincount(group_i[pick_i[pick_i < n_ia]], minlength=g).astype(np.float64)
+            fg, fi = float(np.count_nonzero(pick_g >= n_ga)), float(np.count_nonzero(pick_i >= n_ia))
+        if not wg.any() or not wi.any():
+            for k in out:
+                out[k][b] = np.nan
+            continue
+        n_g, n_i = wg.sum() + fg, wi.sum() + fi
+        cum_g, cum_i = np.cumsum(wg), np.cumsum(wi)
+        fm = np.r_[cum_i[-1], cum_i[-1] - cum_i]
+        fnm = fg + np.r_[0.0, cum_g]
+        for crit in ("eer", "min-hter"):
+            j = _grid_choice(wg, wi, fg, fi, crit)
+            out[crit.replace("-", "_")][b] = (fm[j] / n_i + fnm[j] / n_g) / 2
+        out["auc"][b] = float(np.dot(wg, cum_i - wi / 2)) / (wg.sum() * wi.sum())
+        # ROC points at +inf and at each distinct score (thresholds descending), as det_curve
+        pf = np.r_[0.0, (cum_i[-1] - np.r_[0.0, cum_i[:-1]])[::-1] / n_i]
+        pm = np.r_[(fg + cum_g[-1]) / n_g, ((fg + np.r_[0.0, cum_g[:-1]]) / n_g)[::-1]]
+        out["rocch_eer"][b] = _rocch2eer(*_hull(pf, pm))
+    for k in out:
+        out[k] = out[k][~np.isnan(out[k])]
+    cs._cache[key] = out
+    return out
+
+
+# -- helpers -------------------------------------------------------------------------------------------
+
+def _proportion(cs: Comparisons, name: str, which: str, k: int, n: int, t: float, ci: str, seed: int,
+                n_boot: int) -> Proportion:
+    if ci not in CI_CHOICES:
+        raise InputError(f"unknown interval method {ci!r}", hint=" or ".join(CI_CHOICES))
+    if ci == "bootstrap":
+        if cs.clusters is None:
+            raise InputError("a cluster bootstrap needs to know who is who",
+                             hint="give a score list with subject or probe labels, or use --ci clopper-pearson")
+        return Proportion.of(name, k, n, "comparison", clusters=cs.cluster_counts(which, t), seed=seed, n_boot=n_boot)
+    return Proportion.of(name, k, n, "comparison")
+
+
+def _threshold(t: float) -> float:
+    t = float(t)
+    if math.isnan(t):
+        raise InputError("the threshold is not a number", hint="give a number in the matcher's score scale")
+    return t
+
+
+def _check_target(target: float, what: str) -> None:
+    if not (0.0 <= float(target) <= 1.0):
+        raise InputError(f"{what} target {target!r} is not a proportion", hint="give a number in [0, 1], e.g. 0.001")
+
+
+def _num(x: float | None) -> float | str | None:
+    if x is None:
+        return None
+    x = float(x)
+    if math.isnan(x):
+        return None
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return x
+
+
+def _pct(x: float) -> str:
+    if math.isnan(x):
+        return "-"
+    p = 100 * x
+    if 0 < abs(p) < 1:
+        return f"{p:#.2g}%"
+    return f"{p:.2f}%"
+
+
+def result_dict(result: Any) -> dict[str, Any]:
+    """JSON-ready dict of any result above."""
+    if hasattr(result, "to_dict"):
+        return result.to_dict()
+    return {f.name: getattr(result, f.name) for f in fields(result)}
+
+
+__all__ = ["AUC", "CI_CHOICES", "Comparisons", "Curve", "ErrorRates", "Estimate", "FTA", "FTA_CONVENTIONS",
+           "GridThreshold", "N_BOOT", "OperatingPoint", "Proportion", "ROCCH", "auc", "det_curve", "eer",
+           "fmr_at_fnmr", "fnmr_at_fmr", "lowest_threshold_at_most", "min_hter", "rates_at", "result_dict",
+           "roc_curve", "rocch_eer"]
