@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "gate": ("fr_eval.cli.threshold_cmds", "gate", "Pass or fail a run against a policy (for CI)."),
     "report": ("fr_eval.cli.report_cmd", "report", "Render a PDF or HTML audit report."),
     "synth": ("fr_eval.cli.synth_cmd", "synth", "Build a synthetic deployment from real face photos."),
+    "metrics": ("fr_eval.cli.metrics_cmd", "metrics", "EER, AUC, FNMR @ FMR, FNIR @ FPIR, CMC of a score list."),
 }
 
 
