@@ -324,23 +324,29 @@ class Comparisons:
         if s.shape != g.shape or s.ndim != 1:
             raise InputError(f"{where}: {s.size} scores but {g.size} genuine flags", hint="one flag per score")
         if np.isfinite(s).all():                      # the common case: one pass, no failures to acquire
-            gs, is_, fta_g, fta_i = np.compress(g, s), np.compress(~g, s), 0, 0
+            take_g, take_i, fta_g, fta_i = g, ~g, 0, 0
         else:
             if np.isinf(s).any():
                 raise InputError(f"{where}: infinite score",
                                  hint="scores must be finite; NaN marks a failure to acquire")
             miss = np.isnan(s)
-            gs, is_ = np.compress(g & ~miss, s), np.compress(~g & ~miss, s)
+            take_g, take_i = g & ~miss, ~g & ~miss
             fta_g = int(np.count_nonzero(g & miss))
             fta_i = int(np.count_nonzero(~g & miss))
-        if not len(gs) or not len(is_):
-            which = "genuine" if not len(gs) else "impostor"
+        n_g, n_i = int(np.count_nonzero(take_g)), int(np.count_nonzero(take_i))
+        if not n_g or not n_i:
+            which = "genuine" if not n_g else "impostor"
             raise InputError(f"{where}: no {which} comparison has a score",
                              hint="verification metrics need scored genuine and impostor comparisons")
-        gs.sort()                                     # fresh arrays from compress: sort in place
+        both = np.empty(n_g + n_i + 1, dtype=np.float64)   # both classes side by side, then +inf (see _merge)
+        both[-1] = np.inf
+        gs, is_ = both[:n_g], both[n_g:n_g + n_i]
+        np.compress(take_g, s, out=gs)
+        np.compress(take_i, s, out=is_)
+        gs.sort()                                     # each class sorted once, in place
         is_.sort()
         if labels is None:
-            return cls(gs, is_, fta_g, fta_i, fta)
+            return cls(gs, is_, fta_g, fta_i, fta, _cache={"both": both})
         miss = np.isnan(s)
         codes, uniq = _factorize(labels)
         out = {}
@@ -349,7 +355,7 @@ class Comparisons:
             out[name] = codes[mask][order]
         out["fta_genuine"] = codes[g & miss]
         out["fta_impostor"] = codes[~g & miss]
-        return cls(gs, is_, fta_g, fta_i, fta, cluster_by, out, len(uniq))
+        return cls(gs, is_, fta_g, fta_i, fta, cluster_by, out, len(uniq), {"both": both})
 
     # denominators and counts, one definition each
     @property
@@ -535,25 +541,21 @@ def det_curve(cs: Comparisons) -> Curve:
     cached = cs._cache.get("curve")
     if cached is not None:
         return cached
-    merged, is_gen, starts = _merge(cs)
+    merged, is_gen, starts = _merge(cs)               # ascending, ending with the +inf sentinel (genuine)
     n_ga = len(cs.genuine)
     off = cs.fta_genuine if cs.counted else 0
-    g = len(merged) if starts is None else len(starts)
-    thr = np.empty(g + 1, dtype=np.float64)
-    fm = np.empty(g + 1, dtype=np.int64)
-    fnm = np.empty(g + 1, dtype=np.int64)
-    thr[0], fm[0], fnm[0] = np.inf, 0, n_ga + off
+    count = np.int32 if len(merged) + off < 2**31 else np.int64   # half the memory traffic of int64
     if starts is None:                                # no ties: one point per score, cumulated from the top
-        thr[1:] = merged[::-1]
-        np.cumsum(~is_gen[::-1], out=fm[1:])          # impostors >= threshold
-        np.cumsum(is_gen[::-1], out=fnm[1:])          # genuine >= threshold ...
-        np.subtract(n_ga + off, fnm[1:], out=fnm[1:])  # ... turned into genuine below it (+ counted failures)
+        thr = merged[::-1]                            # a read-only view: +inf first, then every score
+        fm = np.cumsum(~is_gen[::-1], dtype=count)    # impostors >= threshold
+        fnm = np.cumsum(is_gen[::-1], dtype=count)    # genuine >= threshold (the sentinel included) ...
+        np.subtract(n_ga + 1 + off, fnm, out=fnm)     # ... turned into genuine below it (+ counted failures)
     else:                                             # ties: the counts at the last score of each group
-        thr[1:] = merged[starts[::-1]]
+        thr = merged[starts[::-1]]
         top = len(merged) - 1 - starts[::-1]          # each group's last position, counting from the top
-        tps = np.cumsum(is_gen[::-1])[top]
-        np.subtract(top + 1, tps, out=fm[1:])
-        np.subtract(n_ga + off, tps, out=fnm[1:])
+        tps = np.cumsum(is_gen[::-1], dtype=count)[top]
+        fm = (top + 1 - tps).astype(count)
+        fnm = (n_ga + 1 + off - tps).astype(count)
     n_g, n_i = cs.n_genuine, cs.n_impostor
     curve = Curve(thr, fm, fnm, np.divide(fm, n_i), np.divide(fnm, n_g), n_g, n_i, cs.fta())
     cs._cache["curve"] = curve
@@ -564,18 +566,25 @@ roc_curve = det_curve  # one curve: ROC is (FMR, 1 - FNMR), DET is (FMR, FNMR) o
 
 
 def _merge(cs: Comparisons) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Both classes' sorted scores merged: ``(merged, is_genuine, starts)``.
+    """Both classes' sorted scores merged: ``(merged, is_genuine, starts)``, read-only.
 
     The two sorted runs are merged by a stable argsort, which NumPy's timsort does in one linear pass.
-    ``starts`` are the first positions of the groups of equal scores, or None when no score repeats.
+    A +inf sentinel ends ``merged`` and is flagged genuine: reversed, ``merged`` is the curve's thresholds
+    with no copy, and cumulating from the top needs no correction (:func:`det_curve`).  ``starts`` are
+    the first positions of the groups of equal scores, or None when no score repeats.
     """
     cached = cs._cache.get("merge")
     if cached is not None:
         return cached
-    both = np.concatenate([cs.genuine, cs.impostor])
+    both = cs._cache.get("both")
+    if both is None:
+        both = np.concatenate([cs.genuine, cs.impostor, [np.inf]])
     order = np.argsort(both, kind="stable")
     merged = both[order]
     is_gen = order < len(cs.genuine)
+    is_gen[-1] = True
+    merged.flags.writeable = False
+    is_gen.flags.writeable = False
     new = np.empty(len(merged), dtype=bool)
     new[0] = True
     np.not_equal(merged[1:], merged[:-1], out=new[1:])
@@ -587,8 +596,8 @@ def _merge(cs: Comparisons) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
 def _merged_groups(cs: Comparisons) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct acquired scores ``u`` (ascending) and, for each, genuine and impostor scores strictly below it."""
     merged, is_gen, starts = _merge(cs)
-    if starts is None:
-        starts = np.arange(len(merged))
+    merged, is_gen = merged[:-1], is_gen[:-1]         # without the +inf sentinel
+    starts = np.arange(len(merged)) if starts is None else starts[:-1]
     cum_g = np.r_[0, np.cumsum(is_gen)]
     below_g = cum_g[starts]
     return merged[starts], below_g, starts - below_g
