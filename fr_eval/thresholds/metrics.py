@@ -261,6 +261,7 @@ class Curve:
     accepted: FMR 0, FNMR 1), then every distinct acquired score.  ``fm``/``fnm`` are the counts
     (impostors with score >= threshold; genuine below it, plus counted failures to acquire), over
     ``n_impostor``/``n_genuine``.  Nothing is dropped or interpolated; ties are never split.
+    Without ties ``thresholds`` is a read-only reversed view of the merged scores (no copy).
     """
 
     thresholds: np.ndarray
@@ -547,9 +548,10 @@ def det_curve(cs: Comparisons) -> Curve:
     count = np.int32 if len(merged) + off < 2**31 else np.int64   # half the memory traffic of int64
     if starts is None:                                # no ties: one point per score, cumulated from the top
         thr = merged[::-1]                            # a read-only view: +inf first, then every score
-        fm = np.cumsum(~is_gen[::-1], dtype=count)    # impostors >= threshold
-        fnm = np.cumsum(is_gen[::-1], dtype=count)    # genuine >= threshold (the sentinel included) ...
-        np.subtract(n_ga + 1 + off, fnm, out=fnm)     # ... turned into genuine below it (+ counted failures)
+        fnm = np.cumsum(is_gen[::-1], dtype=count)    # genuine >= threshold, the sentinel included
+        fm = np.arange(1, len(merged) + 1, dtype=count)
+        np.subtract(fm, fnm, out=fm)                  # impostors >= threshold: the rest of the top k+1
+        np.subtract(n_ga + 1 + off, fnm, out=fnm)     # genuine below the threshold (+ counted failures)
     else:                                             # ties: the counts at the last score of each group
         thr = merged[starts[::-1]]
         top = len(merged) - 1 - starts[::-1]          # each group's last position, counting from the top
