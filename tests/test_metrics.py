@@ -301,3 +301,20 @@ def test_identification_needs_searches_of_both_kinds():
     sl = ScoreList(score=np.array([0.5]), genuine=np.array([True]), format="pyeer", paths=("g", "i"), sha256=("", ""))
     with pytest.raises(InputError, match="probe and subject labels"):
         searches_from(sl)
+
+
+def test_bootstrap_replicates_centre_on_the_estimates_with_counted_failures():
+    """Replicates recompute EER, ROCCH-EER and AUC (failures resampled too); their medians sit on the point values."""
+    rng = np.random.default_rng(11)
+    gen = np.r_[rng.normal(1.5, 1, 400), [np.nan] * 20]
+    imp = np.r_[rng.normal(-1, 1, 600), [np.nan] * 10]
+    cs = comparisons(gen, imp, fta="count")
+    from fr_eval.thresholds.metrics import _bootstrap
+
+    reps = _bootstrap(cs, "clopper-pearson", 0, 300)
+    for name, point in (("eer", eer(cs, n_boot=0).value), ("rocch_eer", rocch_eer(cs, n_boot=0).value),
+                        ("auc", auc(cs, n_boot=0).value)):
+        assert len(reps[name]) == 300
+        assert abs(float(np.median(reps[name])) - point) < 0.01, name
+    lo, hi = eer(cs, n_boot=300).estimate.ci95
+    assert lo < eer(cs, n_boot=0).value < hi

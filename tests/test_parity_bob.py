@@ -282,6 +282,7 @@ def test_rocch(table):
         for k in range(min(len(pfa), len(r.hull_fmr))):
             table.close(case, f"pfa[{k}]", pfa[k], r.hull_fmr[k])
             table.close(case, f"pmiss[{k}]", pmiss[k], r.hull_fnmr[k])
+    table.check_new()
 
 
 def _pct(x: float) -> str:
@@ -291,7 +292,6 @@ def _pct(x: float) -> str:
 def _counted(p) -> str:
     """bob's printed form: ``6.263% (31/495)``."""
     return f"{_pct(p.value)} ({p.numerator}/{p.denominator})"
-    table.check_new()
 
 
 def test_compute_perf_output(table):

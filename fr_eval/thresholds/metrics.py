@@ -665,7 +665,8 @@ def _grid_point(cs: Comparisons, criterion: str, ci: str, seed: int, n_boot: int
     wi = np.diff(np.r_[below_i, len(cs.impostor)]).astype(np.float64)
     off = float(cs.fta_genuine if cs.counted else 0)
     fi = float(cs.fta_impostor if cs.counted else 0)
-    idx = _grid_choice(wg, wi, off, fi, criterion)
+    fm, fnm, e = _candidates(wg, wi, off)
+    idx = _grid_choice(fm, fnm, wg.sum() + off, wi.sum() + fi, e, criterion)
     t = float(u[0]) if idx == 0 else float((u[idx - 1] + u[idx]) / 2) if idx < len(u) else float(u[-1])
     r = rates_at(cs, t, ci=ci, seed=seed, n_boot=n_boot)
     value = (r.fmr.value + r.fnmr.value) / 2
@@ -673,27 +674,39 @@ def _grid_point(cs: Comparisons, criterion: str, ci: str, seed: int, n_boot: int
     return GridThreshold(criterion, t, est, r.fmr, r.fnmr, r.fta)
 
 
-def _grid_choice(wg: np.ndarray, wi: np.ndarray, fg: float, fi: float, criterion: str) -> int:
-    """Index of bob's chosen candidate: 0 = the lowest score, j >= 1 = the midpoint after group j - 1.
+def _candidates(wg: np.ndarray, wi: np.ndarray, fg: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """FM and FNM at bob's candidate thresholds, and the group after which one class is exhausted.
 
     ``wg``/``wi`` are genuine/impostor weights (counts) per distinct score, ascending; ``fg`` the counted
-    genuine failures (always rejected), ``fi`` the counted impostor failures (denominator only).
-    Criteria are compared cross-multiplied by both denominators: exact for integer counts.
+    genuine failures (always rejected).  Candidate 0 is the lowest score; candidate j >= 1 the midpoint
+    after group j - 1.  FM at candidate j is also FM at the threshold ``u[j]`` (same for FNM).
     """
-    n_g, n_i = wg.sum() + fg, wi.sum() + fi
     cum_g, cum_i = np.cumsum(wg), np.cumsum(wi)
-    fm = np.r_[cum_i[-1], cum_i[-1] - cum_i]          # candidate 0, then after each group
-    fnm = fg + np.r_[0.0, cum_g]
-    last_g = int(np.flatnonzero(wg > 0)[-1])
-    last_i = int(np.flatnonzero(wi > 0)[-1])
-    e = min(last_g, last_i)                            # the group after which one class is exhausted
+    fm = np.empty(len(wg) + 1)
+    fm[0] = cum_i[-1]
+    np.subtract(cum_i[-1], cum_i, out=fm[1:])
+    fnm = np.empty(len(wg) + 1)
+    fnm[0] = fg
+    np.add(cum_g, fg, out=fnm[1:])
+    last_g = len(wg) - 1 - int(np.argmax(wg[::-1] > 0))
+    last_i = len(wi) - 1 - int(np.argmax(wi[::-1] > 0))
+    return fm, fnm, min(last_g, last_i)
+
+
+def _grid_choice(fm: np.ndarray, fnm: np.ndarray, n_g: float, n_i: float, e: int, criterion: str) -> int:
+    """Index of bob's chosen candidate (see :func:`_candidates`).
+
+    Criteria are compared cross-multiplied by both denominators: exact for integer counts.  Candidates up
+    to ``e`` are compared with <= (the later wins a tie); the midpoint after the exhaustion group must be
+    strictly better; beyond it the criterion only grows.
+    """
     if criterion == "eer":
         crit = np.abs(fm * n_g - fnm * n_i)
     else:
         crit = fm * n_g + fnm * n_i
-    loop = crit[:e + 1]                                # candidates compared with <= (later wins ties)
+    loop = crit[:e + 1]
     best = int(len(loop) - 1 - np.argmin(loop[::-1]))
-    if e < len(wg) - 1 and crit[e + 1] < crit[best]:   # the exhaustion midpoint must be strictly better
+    if e < len(fm) - 2 and crit[e + 1] < crit[best]:
         best = e + 1
     return best
 
@@ -704,34 +717,47 @@ def _curve_points(cs: Comparisons) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _hull(fmr: np.ndarray, fnmr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Vertices of the lower-left convex hull of ROC points, from high FMR to low FMR."""
-    pts = np.unique(np.c_[fmr, fnmr], axis=0)
-    if len(pts) == 1:
-        return pts[:, 0], pts[:, 1]
-    aux = np.vstack([pts, [[max(1.0, pts[:, 0].max()) + 1, max(1.0, pts[:, 1].max()) + 1]]])
-    try:
-        verts = ConvexHull(aux).vertices
-    except QhullError:          # all points on one line: the ends are the hull
-        verts = np.array([0, len(pts) - 1])
-    verts = verts[verts < len(pts)]
-    v = pts[verts]
-    order = np.lexsort((v[:, 1], -v[:, 0]))
-    v = v[order]
+    """Vertices of the lower-left convex hull of ROC points, from high FMR to low FMR.
+
+    ``fmr``/``fnmr`` are in the curve's order (threshold decreasing: FMR rising, FNMR falling).  Only a
+    point where the curve turns from falling to rising can be a vertex, so the rest are dropped before
+    Qhull (``scipy.spatial.ConvexHull``) sees them; a far corner point keeps the hull two-dimensional.
+    """
+    x, y = np.asarray(fmr, dtype=np.float64), np.asarray(fnmr, dtype=np.float64)
+    keep = np.ones(len(x), dtype=bool)
+    if len(x) > 2:
+        down_in = np.r_[True, y[1:] < y[:-1]]          # reached by a fall in FNMR
+        right_out = np.r_[x[1:] > x[:-1], True]        # left by a rise in FMR
+        keep = down_in & right_out
+        keep[0] = keep[-1] = True                      # the two ends always are
+    pts = np.c_[x[keep], y[keep]]
+    if len(pts) <= 2:
+        v = pts
+    else:
+        aux = np.vstack([pts, [[max(1.0, x.max()) + 1, max(1.0, y.max()) + 1]]])
+        try:
+            verts = ConvexHull(aux).vertices
+            v = pts[verts[verts < len(pts)]]
+        except QhullError:      # all points on one line: the ends are the hull
+            v = pts[[0, -1]]
+    v = v[np.lexsort((v[:, 1], -v[:, 0]))]
     return v[:, 0].copy(), v[:, 1].copy()
 
 
 def _rocch2eer(pfa: np.ndarray, pmiss: np.ndarray) -> float:
-    """bob.measure ``rocch2eer`` (BSD-3, Idiap), ported: max over hull edges of the edge line's EER."""
-    eer_ = 0.0
+    """bob.measure ``rocch2eer`` (BSD-3, Idiap), vectorised: max over hull edges of the edge line's EER.
+
+    For the edge through (x1, y1) and (x2, y2), the line a*x + b*y = 1 crosses x = y at 1 / (a + b)
+    = (x1*y2 - x2*y1) / (x1 - x2 + y2 - y1) (bob solves the 2x2 system); an edge parallel to an axis gives 0.
+    """
+    if len(pfa) < 2:
+        return 0.0
+    x1, x2, y1, y2 = pfa[:-1], pfa[1:], pmiss[:-1], pmiss[1:]
     eps = np.finfo(np.float64).eps
-    for i in range(len(pfa) - 1):
-        xy = np.array([[pfa[i], pmiss[i]], [pfa[i + 1], pmiss[i + 1]]])
-        if min(abs(xy[0, 0] - xy[1, 0]), abs(xy[0, 1] - xy[1, 1])) < eps:
-            seg = 0.0
-        else:
-            seg = 1.0 / float(np.linalg.solve(xy, np.ones(2)).sum())
-        eer_ = max(eer_, seg)
-    return eer_
+    flat = np.minimum(np.abs(x1 - x2), np.abs(y1 - y2)) < eps
+    with np.errstate(divide="ignore", invalid="ignore"):
+        seg = np.where(flat, 0.0, (x1 * y2 - x2 * y1) / (x1 - x2 + y2 - y1))
+    return float(max(0.0, seg.max()))
 
 
 # -- bootstrap of the statistics that are not proportions ---------------------------------------------
@@ -757,6 +783,8 @@ def _bootstrap(cs: Comparisons, ci: str, seed: int, n_boot: int) -> dict[str, np
     group_i = np.repeat(np.arange(len(u)), np.diff(np.r_[below_i, n_ia]))
     fg_n = cs.fta_genuine if cs.counted else 0
     fi_n = cs.fta_impostor if cs.counted else 0
+    group_g_fta = np.concatenate([group_g, np.full(fg_n, len(u))])   # failures: one extra bin
+    group_i_fta = np.concatenate([group_i, np.full(fi_n, len(u))])
     rng = np.random.default_rng(seed)
     out = {k: np.empty(n_boot) for k in ("eer", "min_hter", "rocch_eer", "auc")}
     g = len(u)
@@ -769,27 +797,28 @@ def _bootstrap(cs: Comparisons, ci: str, seed: int, n_boot: int) -> dict[str, np
             wi = np.bincount(group_i, weights=w[cs.clusters["impostor"]], minlength=g)
             fg = float(w[cs.clusters["fta_genuine"]].sum()) if fg_n else 0.0
             fi = float(w[cs.clusters["fta_impostor"]].sum()) if fi_n else 0.0
-        else:
+        else:   # resample within each class; indices past the acquired scores are the class's failures
             pick_g = rng.integers(0, n_ga + fg_n, n_ga + fg_n)
             pick_i = rng.integers(0, n_ia + fi_n, n_ia + fi_n)
-            wg = np.bincount(group_g[pick_g[pick_g < n_ga]], minlength=g).astype(np.float64)
-            wi = np.bincount(group_i[pick_i[pick_i < n_ia]], minlength=g).astype(np.float64)
-            fg, fi = float(np.count_nonzero(pick_g >= n_ga)), float(np.count_nonzero(pick_i >= n_ia))
+            wg = np.bincount(group_g_fta[pick_g], minlength=g + 1).astype(np.float64)
+            wi = np.bincount(group_i_fta[pick_i], minlength=g + 1).astype(np.float64)
+            fg, fi = wg[g], wi[g]
+            wg, wi = wg[:g], wi[:g]
         if not wg.any() or not wi.any():
             for k in out:
                 out[k][b] = np.nan
             continue
-        n_g, n_i = wg.sum() + fg, wi.sum() + fi
-        cum_g, cum_i = np.cumsum(wg), np.cumsum(wi)
-        fm = np.r_[cum_i[-1], cum_i[-1] - cum_i]
-        fnm = fg + np.r_[0.0, cum_g]
+        sum_g, sum_i = wg.sum(), wi.sum()
+        n_g, n_i = sum_g + fg, sum_i + fi
+        fm, fnm, e = _candidates(wg, wi, fg)
         for crit in ("eer", "min-hter"):
-            j = _grid_choice(wg, wi, fg, fi, crit)
+            j = _grid_choice(fm, fnm, n_g, n_i, e, crit)
             out[crit.replace("-", "_")][b] = (fm[j] / n_i + fnm[j] / n_g) / 2
-        out["auc"][b] = float(np.dot(wg, cum_i - wi / 2)) / (wg.sum() * wi.sum())
-        # ROC points at +inf and at each distinct score (thresholds descending), as det_curve
-        pf = np.r_[0.0, (cum_i[-1] - np.r_[0.0, cum_i[:-1]])[::-1] / n_i]
-        pm = np.r_[(fg + cum_g[-1]) / n_g, ((fg + np.r_[0.0, cum_g[:-1]]) / n_g)[::-1]]
+        # AUC: each genuine weight against the impostors below it (fm[0] - fm[j]) plus half its own group
+        out["auc"][b] = float(np.dot(wg, fm[0] - fm[:-1] - wi / 2)) / (sum_g * sum_i)
+        # ROC points at +inf and at each distinct score, thresholds descending, as det_curve
+        pf = np.concatenate(([0.0], fm[-2::-1])) / n_i
+        pm = np.concatenate(([fg + sum_g], fnm[-2::-1])) / n_g
         out["rocch_eer"][b] = _rocch2eer(*_hull(pf, pm))
     for k in out:
         out[k] = out[k][~np.isnan(out[k])]
