@@ -318,3 +318,15 @@ def test_bootstrap_replicates_centre_on_the_estimates_with_counted_failures():
         assert abs(float(np.median(reps[name])) - point) < 0.01, name
     lo, hi = eer(cs, n_boot=300).estimate.ci95
     assert lo < eer(cs, n_boot=0).value < hi
+
+
+def test_hull_ignores_repeated_points():
+    """A resample leaves some scores with no weight: their points repeat a neighbour and must not hide a corner."""
+    from fr_eval.thresholds.metrics import _hull
+
+    c = det_curve(comparisons(fta="exclude"))
+    x, y = c.fmr, c.fnmr
+    rep = np.repeat(np.arange(len(x)), 2)                   # every point twice
+    for a, b in zip(_hull(x, y), _hull(x[rep], y[rep]), strict=True):
+        assert np.array_equal(a, b)
+    assert _hull(x, y)[0].tolist() == [1.0, 0.25, 0.0, 0.0]

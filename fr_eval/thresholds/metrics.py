@@ -724,6 +724,9 @@ def _hull(fmr: np.ndarray, fnmr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Qhull (``scipy.spatial.ConvexHull``) sees them; a far corner point keeps the hull two-dimensional.
     """
     x, y = np.asarray(fmr, dtype=np.float64), np.asarray(fnmr, dtype=np.float64)
+    if len(x) > 1:                                     # repeated points (empty groups in a resample) go first,
+        new = np.r_[True, (x[1:] != x[:-1]) | (y[1:] != y[:-1])]   # or they would hide the corner they repeat
+        x, y = x[new], y[new]
     keep = np.ones(len(x), dtype=bool)
     if len(x) > 2:
         down_in = np.r_[True, y[1:] < y[:-1]]          # reached by a fall in FNMR
