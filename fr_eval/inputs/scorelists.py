@@ -261,9 +261,8 @@ def _read_bob(path: str, fmt: str) -> ScoreList:
     sha = (_sha256(path),)
     if fmt == "bob2":
         lab = table.text["label"]
-        values = np.array([_bob2_label(u) for u in lab.uniques], dtype=np.int8) if len(lab.uniques) else \
-            np.zeros(0, np.int8)
-        bad = np.flatnonzero(values[lab.codes] == 0) if len(lab.codes) else []
+        values = np.array([_bob2_label(u) for u in lab.uniques], dtype=np.int8)
+        bad = np.flatnonzero(values[lab.codes] == 0)
         if len(bad):
             raise InputError(f"label {lab.uniques[lab.codes[bad[0]]]!r} is neither 1 (genuine) nor -1 or 0 (impostor)",
                              where=table.where(int(bad[0])), hint="bob's 2-column files hold 'label score' with "
@@ -353,6 +352,7 @@ def searches_from(sl: ScoreList) -> Searches:
 
 def _with_searches(sl: ScoreList, where) -> ScoreList:
     """Group the comparisons by probe, validate, and attach the :class:`Searches`."""
+    assert sl.probe is not None and sl.subject is not None
     n = len(sl)
     probe_code, probes = pd.factorize(sl.probe, sort=False)
     n_search = len(probes)
@@ -446,7 +446,7 @@ def _with_searches(sl: ScoreList, where) -> ScoreList:
 def _per_search(values: np.ndarray | None, probe_code: np.ndarray, first_rows: np.ndarray, sl: ScoreList, where,
                 name: str) -> np.ndarray:
     """One value per search (from its first row); every row of a probe must give the same value."""
-    assert values is not None
+    assert values is not None and sl.probe is not None
     codes, uniques = pd.factorize(values, sort=False)
     per_search = codes[first_rows]
     bad = np.flatnonzero(per_search[probe_code] != codes)

@@ -225,6 +225,7 @@ def fnir(os: OpenSet, threshold: float, *, rank: int | None = None, ci: str = "c
     name = "fnir" if rank is None else f"fnir@rank{rank}"
     clusters = None
     if _bootstrap(ci, os):
+        assert os.clusters is not None
         num, den = os._clusters("mated", ~hit)
         clusters = (num + (den - np.bincount(os.clusters["mated"], minlength=os.n_clusters)), den)
     return Proportion.of(name, misses, os.n_mated, "search", clusters=clusters, seed=seed, n_boot=n_boot)

@@ -76,7 +76,7 @@ class Proportion:
         if len(num) * n_boot > MAX_BOOT_CELLS:
             raise InputError(f"{len(num)} clusters are too many for the cluster bootstrap ({n_boot} replicates)",
                              hint="use --ci clopper-pearson, or cluster by subject rather than probe")
-        ci = cluster_bootstrap(num, den, n_boot=n_boot, seed=seed) if n else (math.nan, math.nan)
+        ci = cluster_bootstrap(num, den, n_boot=n_boot, seed=seed) if n else (math.nan, math.nan)  # type: ignore[arg-type]
         return cls(name, k, n, unit, ci, f"cluster bootstrap ({len(num)} clusters, {n_boot} replicates)", seed)
 
     @property

@@ -76,7 +76,6 @@ def summarize(sl: ScoreList, *, fta: str = "count", ci: str = "clopper-pearson",
         raise InputError(f"unknown interval method {ci!r}", hint=" or ".join(m.CI_CHOICES))
     out = Summary(sl.describe(), fta, ci, seed, n_boot)
     want_ident = sl.format == "openset" if identification is None else identification
-    opts = {"ci": ci, "seed": seed, "n_boot": n_boot}
     if sl.format != "openset":
         cluster = None
         if ci == "bootstrap":
@@ -86,11 +85,11 @@ def summarize(sl: ScoreList, *, fta: str = "count", ci: str = "clopper-pearson",
                                  hint="the score list names no subject or probe; use --ci clopper-pearson")
         cs = m.Comparisons.from_scorelist(sl, fta=fta, cluster_by=cluster)
         out.verification_fta = cs.fta()
-        out.eer = m.eer(cs, **opts)
-        out.rocch = m.rocch_eer(cs, **opts)
-        out.auc = m.auc(cs, **opts)
-        out.fnmr_at_fmr = [m.fnmr_at_fmr(cs, t, **opts) for t in fmr_targets]
-        out.fmr_at_fnmr = [m.fmr_at_fnmr(cs, t, **opts) for t in fnmr_targets]
+        out.eer = m.eer(cs, ci=ci, seed=seed, n_boot=n_boot)
+        out.rocch = m.rocch_eer(cs, ci=ci, seed=seed, n_boot=n_boot)
+        out.auc = m.auc(cs, ci=ci, seed=seed, n_boot=n_boot)
+        out.fnmr_at_fmr = [m.fnmr_at_fmr(cs, t, ci=ci, seed=seed, n_boot=n_boot) for t in fmr_targets]
+        out.fmr_at_fnmr = [m.fmr_at_fnmr(cs, t, ci=ci, seed=seed, n_boot=n_boot) for t in fnmr_targets]
     if want_ident:
         searches = searches_from(sl)
         cluster = None
@@ -99,7 +98,8 @@ def summarize(sl: ScoreList, *, fta: str = "count", ci: str = "clopper-pearson",
         os_ = ident.OpenSet.from_searches(searches, fta=fta, cluster_by=cluster)
         out.search_fta = os_.fta()
         if len(os_.nonmated_best) and os_.n_mated:
-            out.fnir_at_fpir = [ident.fnir_at_fpir(os_, t, **opts) for t in fpir_targets]
+            out.fnir_at_fpir = [ident.fnir_at_fpir(os_, t, ci=ci, seed=seed, n_boot=n_boot)
+                              for t in fpir_targets]
             out.dir = [ident.dir_at_ranks(os_, p.threshold, ci=ci, seed=seed, n_boot=n_boot)
                        for p in out.fnir_at_fpir]
         if os_.n_mated:
@@ -146,10 +146,10 @@ def format_text(s: Summary) -> str:
     if s.cmc is not None:
         assert s.search_fta is not None
         rows.append(("FTA searches (pooled)", *_prop(s.search_fta.rate), "-"))
-        for p, d in zip(s.fnir_at_fpir, s.dir, strict=True):
-            rows.append((f"FNIR @ FPIR <= {p.target_value:g} (any rank)", *_prop(p.fnir), f"{p.threshold:.6g}"))
-            rows.append(("  FNIR at rank 1", *_prop(p.fnir_rank1), ""))
-            rows.append(("  achieved FPIR", *_prop(p.fpir), "*" if p.note else ""))
+        for ip, d in zip(s.fnir_at_fpir, s.dir, strict=True):
+            rows.append((f"FNIR @ FPIR <= {ip.target_value:g} (any rank)", *_prop(ip.fnir), f"{ip.threshold:.6g}"))
+            rows.append(("  FNIR at rank 1", *_prop(ip.fnir_rank1), ""))
+            rows.append(("  achieved FPIR", *_prop(ip.fpir), "*" if ip.note else ""))
             for k, q in enumerate(d.points[:MAX_RANKS_SHOWN]):
                 rows.append((f"  DIR rank {k + 1}", *_prop(q), ""))
         for k, q in enumerate(s.cmc.points[:MAX_RANKS_SHOWN]):
@@ -158,7 +158,7 @@ def format_text(s: Summary) -> str:
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(5)]
     for r in [head, tuple("-" * w for w in widths), *rows]:
         lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
-    notes = [p.note for p in [*s.fnmr_at_fmr, *s.fmr_at_fnmr, *s.fnir_at_fpir] if p.note]
+    notes = [p.note for p in [*s.fnmr_at_fmr, *s.fmr_at_fnmr] if p.note] + [p.note for p in s.fnir_at_fpir if p.note]
     if notes:
         lines.append("")
         lines += [f"* {n}" for n in notes]
