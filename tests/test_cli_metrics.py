@@ -85,6 +85,7 @@ def test_bootstrap_interval_clustered_by_subject(tmp_path, capsys):
     (["missing.csv"], [], ["no such file"]),
     (["bad.csv", "bad.csv"], ["--format", "csv"], ["reads one file, got 2"]),
     (["nolabels.csv"], ["--ci", "bootstrap"], ["who is who"]),
+    (["nolabels.csv"], ["--target-fpir", "0.01"], ["identification needs probe and subject labels"]),
 ])
 def test_bad_input_is_one_line_exit_2(tmp_path, capsys, files, args, needles):
     (tmp_path / "bad.csv").write_text("label,score\ngenuine,0.5\nimpostor,x\n")

@@ -25,7 +25,8 @@ FORMAT_CHOICES = ("csv", "bob2", "bob4", "bob5", "pyeer", "openset")
 @click.option("--target-fnmr", type=float, multiple=True,
               help="FMR at the threshold with FNMR at most this (repeatable; default 0.01 and 0.1).")
 @click.option("--target-fpir", type=float, multiple=True,
-              help="Open-set lists: FNIR at the threshold with FPIR at most this (repeatable; default 0.01, 0.001).")
+              help="FNIR at the threshold with FPIR at most this (repeatable; default 0.01, 0.001); implies "
+                   "--identification.")
 @click.option("--identification", is_flag=True,
               help="Also treat a bob4/bob5/csv list as identification searches (one per probe label).")
 @click.option("--ci", type=click.Choice(["clopper-pearson", "bootstrap"]), default="clopper-pearson",
@@ -54,7 +55,7 @@ def metrics(files, fmt, fta, target_fmr, target_fnmr, target_fpir, identificatio
                          fmr_targets=target_fmr or s.DEFAULT_FMR_TARGETS,
                          fnmr_targets=target_fnmr or s.DEFAULT_FNMR_TARGETS,
                          fpir_targets=target_fpir or s.DEFAULT_FPIR_TARGETS,
-                         identification=True if identification else None)
+                         identification=True if identification or target_fpir else None)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, allow_nan=False))
     else:

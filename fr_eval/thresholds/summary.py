@@ -42,6 +42,7 @@ class Summary:
     dir: list[ident.RankCurve] = field(default_factory=list)
     cmc: ident.RankCurve | None = None
     search_fta: ident.SearchFTA | None = None
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         def d(x):
@@ -49,7 +50,7 @@ class Summary:
 
         out: dict[str, Any] = {"schema": "fr-eval/metrics/1", "source": self.source,
                                "convention": "accept iff score >= threshold", "fta_convention": self.fta,
-                               "ci": self.ci, "seed": self.seed, "n_boot": self.n_boot}
+                               "ci": self.ci, "seed": self.seed, "n_boot": self.n_boot, "notes": self.notes}
         if self.eer is not None:
             out["verification"] = {"fta": d(self.verification_fta), "eer": d(self.eer), "rocch_eer": d(self.rocch),
                                    "auc": d(self.auc), "fnmr_at_fmr": [p.to_dict() for p in self.fnmr_at_fmr],
@@ -97,7 +98,9 @@ def summarize(sl: ScoreList, *, fta: str = "count", ci: str = "clopper-pearson",
             cluster = "true_subject" if searches.true_subject is not None else "probe"
         os_ = ident.OpenSet.from_searches(searches, fta=fta, cluster_by=cluster)
         out.search_fta = os_.fta()
-        if len(os_.nonmated_best) and os_.n_mated:
+        if not len(os_.nonmated_best):
+            out.notes.append("no scored non-mated search: FPIR and FNIR @ FPIR are not defined (a closed-set list)")
+        elif os_.n_mated:
             out.fnir_at_fpir = [ident.fnir_at_fpir(os_, t, ci=ci, seed=seed, n_boot=n_boot)
                               for t in fpir_targets]
             out.dir = [ident.dir_at_ranks(os_, p.threshold, ci=ci, seed=seed, n_boot=n_boot)
@@ -159,9 +162,9 @@ def format_text(s: Summary) -> str:
     for r in [head, tuple("-" * w for w in widths), *rows]:
         lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
     notes = [p.note for p in [*s.fnmr_at_fmr, *s.fmr_at_fnmr] if p.note] + [p.note for p in s.fnir_at_fpir if p.note]
-    if notes:
+    if notes or s.notes:
         lines.append("")
-        lines += [f"* {n}" for n in notes]
+        lines += [f"* {n}" for n in notes] + s.notes
     return "\n".join(lines)
 
 
