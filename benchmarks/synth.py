@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from fr_eval import shared_data  # noqa: E402
+from fr_eval.inputs import shared_data  # noqa: E402
 from fr_eval.synth import SynthSpec, synthesize  # noqa: E402
 from fr_eval.synth.faces import load_face_source  # noqa: E402
 from fr_eval.synth.scene import choose_cast  # noqa: E402

@@ -22,18 +22,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from fr_eval.counting.counter import funnel  # noqa: E402
 from fr_eval.counting.groups import breakdown  # noqa: E402
 from fr_eval.counting.methods import compute  # noqa: E402
-from fr_eval.counting.statistics import load_statistics, pool_statistics  # noqa: E402
+from fr_eval.counting.load import load_statistics  # noqa: E402
+from fr_eval.counting.rates import format_rate  # noqa: E402
+from fr_eval.counting.statistics import pool_statistics  # noqa: E402
 
 NAMES = ("day-sparse", "night-sparse", "day-dense", "night-dense")
 FR = str(ROOT / ".venv" / "bin" / "fr-eval")
 
 
 def fmt(r) -> str:
-    if not hasattr(r, "denominator") or not r.denominator:
-        return "n/a"
-    return f"{r.numerator}/{r.denominator} = {r.value:.1%} [{r.ci95[0]:.1%}, {r.ci95[1]:.1%}]"
+    return format_rate(r, unit=False)     # the one text form of a rate
 
 
 def replay(name: str, fresh: bool) -> tuple[Path, float | None]:
@@ -68,7 +69,7 @@ def main() -> None:
     for name, s in stats.items():
         p = s.passages
         plants, crowd = int(p["watchlisted"].sum()), int((~p["watchlisted"].astype(bool)).sum())
-        f = s.funnel()
+        f = funnel(s)
         rs = {m: compute(m, f) for m in methods}
         print(f"| {name} | {len(p)} ({plants} / {crowd}) | " + " | ".join(fmt(rs[m]) for m in methods) + " |")
         out["bundles"][name] = {m: getattr(rs[m], "to_dict", lambda: None)() for m in methods}

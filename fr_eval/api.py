@@ -119,3 +119,50 @@ def report(source: str | Path, out: str | Path, *, fmt: str | None = None, redac
     from fr_eval.report import write_report
 
     return write_report(source, out, fmt=fmt, redact=redact, command=command)
+
+
+def import_scores(files: str | Path | Sequence[str | Path], out: str | Path, *, fmt: str | None = None,
+                  threshold: float | None = None, top_k: int = 10, deployment_id: str | None = None,
+                  overwrite: bool = False, command: str | None = None):
+    """A score list (verification or open-set identification) as a sealed run folder every command reads
+    (:func:`fr_eval.replay.scorelist_import.import_scorelist`); returns the result with its manifest.
+
+    ``threshold`` None: the list's EER threshold (:func:`fr_eval.thresholds.summary.default_threshold`).
+    """
+    from fr_eval.inputs.scorelists import read_scorelist
+    from fr_eval.replay.scorelist_import import import_scorelist
+    from fr_eval.thresholds.summary import default_threshold
+
+    paths = [files] if isinstance(files, (str, Path)) else list(files)
+    sl = read_scorelist([str(p) for p in paths], fmt)
+    source = "given" if threshold is not None else "eer"
+    t = float(threshold) if threshold is not None else default_threshold(sl)
+    return import_scorelist(sl, out, threshold=t, threshold_source=source, top_k=top_k,
+                            deployment_id=deployment_id, overwrite=overwrite, command=command)
+
+
+def metrics(source: str | Path | Sequence[str | Path], *, fmt: str | None = None, fta: str = "count",
+            ci: str = "clopper-pearson", seed: int = 0, n_boot: int = 1000, fmr_targets: Sequence[float] = (),
+            fnmr_targets: Sequence[float] = (), fpir_targets: Sequence[float] = (),
+            identification: bool | None = None, strict: bool = False):
+    """EER, ROCCH-EER, AUC, FNMR @ FMR, FMR @ FNMR, FNIR @ FPIR, DIR and CMC, each with its counts and interval,
+    of a score file (two for pyeer) or of a run imported from one (:class:`fr_eval.thresholds.summary.Summary`).
+
+    >>> s = metrics("tests/data/parity/bob/dev-1.txt", n_boot=0)      # doctest: +SKIP
+    >>> s.eer.value, s.auc.value                                     # doctest: +SKIP
+    """
+    from fr_eval.thresholds import summary as s
+
+    targets = {"fmr_targets": tuple(fmr_targets) or s.DEFAULT_FMR_TARGETS,
+               "fnmr_targets": tuple(fnmr_targets) or s.DEFAULT_FNMR_TARGETS,
+               "fpir_targets": tuple(fpir_targets) or s.DEFAULT_FPIR_TARGETS}
+    paths = [source] if isinstance(source, (str, Path)) else list(source)
+    if len(paths) == 1 and Path(paths[0]).is_dir():
+        from fr_eval.counting.load import load_statistics
+
+        return s.summarize_run(load_statistics(paths[0], strict=strict), fta=fta, ci=ci, seed=seed, n_boot=n_boot,
+                               **targets)
+    from fr_eval.inputs.scorelists import read_scorelist
+
+    return s.summarize(read_scorelist([str(p) for p in paths], fmt), fta=fta, ci=ci, seed=seed, n_boot=n_boot,
+                       identification=identification, **targets)

@@ -11,7 +11,8 @@ Every printed headline, every JSON result, every JUnit case and the report carry
 field           short   what it holds
 =============== ======= ================================================================================
 fr-eval         fr-eval the fr-eval version that counted
-source          src     ``run`` (replayed footage or an imported log), ``counts`` (a counts file), ``scores``
+source          src     ``run`` (replayed footage), ``scores`` (a system's score log imported by replay),
+                        ``scorelist`` (``fr-eval scores import``), ``counts`` (a counts file)
 matcher         m       name@version#hash of its model files and every matcher setting
 threshold       thr     the threshold the counts were taken at (as given: float64, shortest exact form)
 fps             fps     frames sampled per second of footage
@@ -23,7 +24,7 @@ bootstrap       boot    replicates, seed and cluster key, when ``ci`` is ``boot`
 plants-only     plants  ``yes`` when watchlisted passages are restricted to planted volunteers
 adjudication    adj     ``none``, ``file#sha`` (a recorded file), ``sim@seedN#sha`` (simulated operator)
 inputs          in      hash of every input that is scored (footage, watchlist, truth, adjudication,
-                        the imported log or the counts file)
+                        the imported log); a counts file or score list by name and SHA-256
 =============== ======= ================================================================================
 
 Execution settings (workers, chunk size, scheduler, the order of rows or files) change no number
@@ -173,9 +174,14 @@ def for_run(manifest: dict[str, Any], *, threshold: float | None = None, ci: str
 
     p = manifest.get("parameters", {})
     tracker = p.get("tracker") or {}
-    source = "scores" if manifest.get("source_kind") == "scores" else "run"
+    kind = manifest.get("source_kind")
+    source = kind if kind in ("scores", "scorelist") else "run"
+    inputs = inputs_hash(manifest)[:8]
+    if source == "scorelist":     # the score files themselves, named with their SHA-256
+        inputs = "+".join(f"{name.split(':')[-1]}#{sha[:8]}"
+                          for name, sha in manifest.get("inputs", {}).get("files", {}).items()) or inputs
     return Signature(
-        version=__version__, source=source, inputs=inputs_hash(manifest)[:8], ci=ci,
+        version=__version__, source=source, inputs=inputs, ci=ci,
         matcher=matcher_id(manifest),
         threshold=float(p.get("threshold") if threshold is None else threshold),
         fps=p.get("fps") if source == "run" else None,

@@ -6,13 +6,14 @@ import math
 
 import pandas as pd
 import pytest
+from runfactory import make_run, track
 
 from fr_eval.counting.counter import cluster_funnels, funnel, passage_outcomes
 from fr_eval.counting.linking import link_tracks as _link
 from fr_eval.counting.load import load_statistics
-from fr_eval.counting.statistics import RunStatistics, check_truth
+from fr_eval.counting.statistics import RunStatistics
 from fr_eval.errors import InputError
-from runfactory import make_run, track
+from fr_eval.inputs.truth import check_truth
 
 
 def link_tracks(*args, **kw):

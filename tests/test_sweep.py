@@ -14,7 +14,9 @@ from fr_eval.counting.load import load_statistics
 from fr_eval.counting.methods import compute
 from fr_eval.errors import InputError
 from fr_eval.replay.alert_rule import count_reaching, reaches
-from fr_eval.thresholds.sweep import binary_curve, det_table, sweep
+from fr_eval.thresholds.curves import det_curve as det_curve_of
+from fr_eval.thresholds.sweep import det_table, sweep
+from fr_eval.thresholds.verification import Comparisons
 from fr_eval.thresholds.targets import threshold_for_target
 from thresholdruns import scored_run
 
@@ -84,9 +86,10 @@ def test_the_two_forms_of_the_rule_agree_at_the_boundary():
     t = np.r_[np.linspace(0, 1, 17), [0.64, 0.6399999999, 0.5, np.nextafter(0.5, 1)]]
     assert list(count_reaching(s, t)) == [int(reaches(s, x).sum()) for x in t]
     lab = rng.random(len(s)) < 0.3
-    th, tp, fp = binary_curve(s, lab)
-    for i in (0, 10, len(th) - 1):
-        assert tp[i] == (lab & (s >= th[i])).sum() and fp[i] == (~lab & (s >= th[i])).sum()
+    curve = det_curve_of(Comparisons.from_arrays(s, lab))     # the curve's cumulated counts, the same rule
+    for i in (1, 10, len(curve) - 1):
+        th = curve.thresholds[i]
+        assert curve.fnm[i] == (lab & ~reaches(s, th)).sum() and curve.fm[i] == (~lab & reaches(s, th)).sum()
 
 
 def test_threshold_for_target_gives_the_interval_and_a_margin(stats):

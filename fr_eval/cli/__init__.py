@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("fr_eval.cli.report_cmd", "report", "Render a PDF or HTML audit report."),
     "record": ("fr_eval.cli.record_cmd", "record", "A force's whole record: deployments pooled, compared, over time."),
     "synth": ("fr_eval.cli.synth_cmd", "synth", "Build a synthetic deployment from real face photos."),
+    "metrics": ("fr_eval.cli.metrics_cmd", "metrics", "EER, AUC, FNMR @ FMR, FNIR @ FPIR, CMC of a score list."),
+    "scores": ("fr_eval.cli.metrics_cmd", "scores", "Import a score list as a run (fr-eval scores import)."),
 }
 
 

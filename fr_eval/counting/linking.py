@@ -181,8 +181,14 @@ def _assign_rounds(rows, cols, scores, t_start, t_end, lsa) -> dict[int, int]:
     assigned: dict[int, int] = {}
     owned: dict[int, list[int]] = {}
     pair_label = label[rows]
-    for lab in np.unique(pair_label):
-        sel = pair_label == lab
+    # a group of one pair (one track, one passage, nothing else in reach) is its own assignment
+    size = np.bincount(pair_label)
+    single = (size[pair_label] == 1) & (scores > 0)
+    assigned.update(zip(rows[single].tolist(), cols[single].tolist(), strict=True))
+    multi = np.flatnonzero(size[pair_label] > 1)
+    order = multi[np.argsort(pair_label[multi], kind="stable")]
+    bounds = np.flatnonzero(np.diff(pair_label[order])) + 1
+    for sel in np.split(order, bounds) if len(order) else []:
         r, c, s = rows[sel], cols[sel], scores[sel]
         tr_ids, r_idx = np.unique(r, return_inverse=True)
         pa_ids, c_idx = np.unique(c, return_inverse=True)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from fr_eval.counting.linking import LinkReport, link_tracks
 from fr_eval.errors import InputError
+from fr_eval.inputs.truth import check_truth
 from fr_eval.replay import alert_rule
 
 #: an operational alert log row matches the replay alert of that camera and subject nearest in time within this
@@ -250,31 +251,6 @@ def uncovered_passages(truth: pd.DataFrame, coverage: Sequence[dict]) -> list[st
         if not any(min(b, hi) >= max(a, lo) for lo, hi in spans):
             out.append(str(pid))
     return sorted(out)
-
-
-def check_truth(truth: pd.DataFrame, *, where: str = "truth") -> None:
-    """Refuse truth whose passages of one person overlap in time on one camera, or repeat a passage_id."""
-    need = ["passage_id", "camera", "t_start", "t_end", "person_id"]
-    missing = [c for c in need if c not in truth.columns]
-    if missing:
-        raise InputError(f"missing column {missing[0]!r}", where=where, hint="see truth.csv in docs/formats.md")
-    dup = truth["passage_id"][truth["passage_id"].duplicated()]
-    if len(dup):
-        raise InputError(f"duplicate passage_id {dup.iloc[0]!r}", where=where)
-    bad = truth.index[truth["t_start"].astype(float) > truth["t_end"].astype(float)]
-    if len(bad):
-        raise InputError(f"passage {truth.at[bad[0], 'passage_id']!r}: t_start is after t_end", where=where)
-    ordered = truth.sort_values(["person_id", "camera", "t_start", "t_end", "passage_id"], kind="mergesort")
-    for (person, camera), g in ordered.groupby(["person_id", "camera"], sort=True):
-        starts, ends = g["t_start"].to_numpy(float), g["t_end"].to_numpy(float)
-        run_end = np.maximum.accumulate(ends)
-        over = np.nonzero(starts[1:] < run_end[:-1])[0]
-        if len(over):
-            j = over[0] + 1
-            i = int(np.argmax(ends[:j] > starts[j]))
-            raise InputError(f"passages {g['passage_id'].iloc[i]!r} and {g['passage_id'].iloc[j]!r} of person "
-                             f"{person!r} overlap in time on camera {camera!r}", where=where,
-                             hint="one person crosses one camera's view once at a time; merge or fix the times")
 
 
 def _ensure(df: pd.DataFrame | None, cols: list[str], name: str) -> pd.DataFrame:

@@ -21,8 +21,8 @@ import pandas as pd
 from fr_eval.errors import InputError
 
 SCHEMA_ID = "fr-eval/bundle/1"
-LIGHTING = ("day", "night", "indoor")
-CROWD = ("sparse", "dense")
+LIGHTING = ("day", "night", "indoor", "unknown")
+CROWD = ("sparse", "dense", "unknown")
 BUILTIN_DEMOGRAPHICS = ("gender", "age_group", "ethnicity", "skin_tone")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".m4v", ".webm")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -303,15 +303,9 @@ def _truth(root, rel, demo_cols, cameras, subjects) -> pd.DataFrame:
     if len(plants):
         raise InputError(f"{path}: line {plants[0] + 2}: a plant must have a subject_id (plants are watchlisted)")
     _non_empty(df, "person_id", path)
-    # one person cannot be in two passages on one camera at the same time
-    for (person, camera), g in df.sort_values("t_start").groupby(["person_id", "camera"], sort=False):
-        starts, ends = g["t_start"].to_numpy(), g["t_end"].to_numpy()
-        over = (starts[1:] < ends[:-1]).nonzero()[0]
-        if len(over):
-            a, b = g.iloc[over[0]], g.iloc[over[0] + 1]
-            raise InputError(f"{path}: passages {a['passage_id']!r} and {b['passage_id']!r} of person {person!r} "
-                             f"overlap in time on camera {camera!r}",
-                             hint="one person crosses one camera's view once at a time; merge or fix the times")
+    from fr_eval.inputs.truth import check_truth
+
+    check_truth(df, where=str(path))
     return df
 
 

@@ -13,6 +13,7 @@ produces the same per-face similarity rows, not a second implementation of alert
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -42,33 +43,57 @@ def score_tracks(tracks: pd.DataFrame, faces: pd.DataFrame, subject_ids: list[st
         if f is not None and len(f) and len(subjects):
             f = f.sort_values(["t", "frame"] if "frame" in f.columns else ["t"], kind="stable")
             sims = np.vstack([np.asarray(s, dtype=np.float64) for s in f["sims"]])   # faces x subjects
-            times = f["t"].to_numpy(np.float64)
-            filled = np.where(np.isnan(sims), -np.inf, sims)
-            best_face = filled.argmax(axis=0)
-            track_sim = sims[best_face, np.arange(sims.shape[1])]
-            compared = ~np.isnan(track_sim)
-            keep = alert_rule.kept_subjects(np.where(compared, track_sim, -np.inf), subjects, top_k, threshold)
-            keep = keep[compared[keep]]
+            scored = track_candidates(sims, f["t"].to_numpy(np.float64), subjects, top_k=top_k,
+                                      threshold=threshold)
             row["n_embedded"] = len(f)
-            if len(keep):
-                row["top_subject"] = str(subjects[keep[0]])
-                row["top_similarity"] = float(track_sim[keep[0]])
-            for rank, j in enumerate(keep, start=1):
-                ok = ~np.isnan(sims[:, j])
-                cand_rows.append({"track_id": tid, "camera": camera, "rank": rank, "subject_id": str(subjects[j]),
-                                  "similarity": float(track_sim[j]), "t": float(times[best_face[j]]),
-                                  "face_t": times[ok].tolist(), "face_similarity": sims[ok, j].tolist()})
-            row["alerted"] = bool(len(keep)) and bool(alert_rule.reaches(track_sim[keep[0]], threshold))
-            if (row["alerted"] or keep_embeddings) and "embedding" in f.columns:
+            row.update(top_subject=scored.top_subject, top_similarity=scored.top_similarity,
+                       alerted=scored.alerted)
+            cand_rows += [{"track_id": tid, "camera": camera, **c} for c in scored.candidates]
+            if (scored.alerted or keep_embeddings) and "embedding" in f.columns:
                 # the embedding of the face that scored highest against any subject (kept by the worker)
-                i = int(filled.max(axis=1).argmax())
-                emb = f["embedding"].iloc[i]
+                emb = f["embedding"].iloc[scored.best_face]
                 row["embedding"] = None if emb is None else np.asarray(emb, dtype=np.float32).tolist()
         track_rows.append(row)
     candidates = pd.DataFrame(cand_rows, columns=["track_id", "camera", "rank", "subject_id", "similarity", "t",
                                                   "face_t", "face_similarity"])
     return {"tracks": pd.DataFrame(track_rows), "candidates": candidates,
             "alerts": alert_table(candidates, threshold, footage=footage, footage_start=footage_start)}
+
+
+@dataclass
+class ScoredTrack:
+    """One track's candidate list (rank, subject_id, similarity, t, face_t, face_similarity rows, best first)."""
+
+    candidates: list[dict]
+    top_subject: str | None
+    top_similarity: float
+    alerted: bool
+    best_face: int          # the face that scored highest against any subject
+
+
+def track_candidates(sims: np.ndarray, times: np.ndarray, subjects: np.ndarray, *, top_k: int,
+                     threshold: float) -> ScoredTrack:
+    """The candidate list of one track from its faces' similarities (faces x subjects, float64, NaN where a
+    subject was not compared), faces in time order: the track's similarity to a subject is the maximum over
+    its faces, the list keeps :func:`fr_eval.replay.alert_rule.kept_subjects`, and each candidate keeps the
+    times and similarities of the faces compared with it.  Subjects never compared are left out, so passing
+    only the compared subjects gives the same list (what a score-list import does)."""
+    filled = np.where(np.isnan(sims), -np.inf, sims)
+    best_face = filled.argmax(axis=0)
+    track_sim = sims[best_face, np.arange(sims.shape[1])]
+    compared = ~np.isnan(track_sim)
+    keep = alert_rule.kept_subjects(np.where(compared, track_sim, -np.inf), subjects, top_k, threshold)
+    keep = keep[compared[keep]]
+    rows = []
+    for rank, j in enumerate(keep, start=1):
+        ok = ~np.isnan(sims[:, j])
+        rows.append({"rank": rank, "subject_id": str(subjects[j]), "similarity": float(track_sim[j]),
+                     "t": float(times[best_face[j]]), "face_t": times[ok].tolist(),
+                     "face_similarity": sims[ok, j].tolist()})
+    if not len(keep):
+        return ScoredTrack(rows, None, np.nan, False, int(filled.max(axis=1).argmax()))
+    return ScoredTrack(rows, str(subjects[keep[0]]), float(track_sim[keep[0]]),
+                       bool(alert_rule.reaches(track_sim[keep[0]], threshold)), int(filled.max(axis=1).argmax()))
 
 
 def alert_table(candidates: pd.DataFrame, threshold: float, *, footage: int,

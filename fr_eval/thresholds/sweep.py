@@ -159,53 +159,35 @@ def sweep(stats: RunStatistics, thresholds: Sequence[float] | int = 25, *, ci: s
     return Sweep(points, det_table(stats), stats.threshold, signature_for(stats, ci=ci), exact_above(stats))
 
 
-def binary_curve(scores: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cumulative true and false positives at every distinct score, highest first.
-
-    Returns ``(thresholds, tp, fp)`` where ``tp[i]`` (``fp[i]``) counts positives (negatives) scoring
-    ``>= thresholds[i]``: one sort, one cumulative sum, as scikit-learn's ``_binary_clf_curve``.
-    """
-    scores = np.asarray(scores, dtype=np.float64)
-    positive = np.asarray(positive, dtype=bool)
-    order = np.argsort(scores, kind="stable")[::-1]
-    s, y = scores[order], positive[order]
-    distinct = np.where(np.diff(s))[0]
-    ends = np.r_[distinct, len(s) - 1]
-    tp = np.cumsum(y)[ends]
-    fp = (ends + 1) - tp
-    return s[ends], tp, fp
-
-
 def det_table(stats: RunStatistics) -> pd.DataFrame:
     """FPIR and FNIR at every distinct per-passage score (the DET curve), highest threshold first.
 
     Watchlisted passages are positives scored by their best mated candidate; non-watchlist passages are
-    negatives scored by their best candidate; a passage with no candidate never alerts.  At each threshold
-    ``t``: FPIR = negatives >= t / negatives, FNIR = 1 - positives >= t / positives: the same numbers as
-    ``sklearn.metrics.det_curve`` on those scores, and as the counter's tpir and fpir at ``t``.
+    negatives scored by their best candidate; a passage with no candidate never alerts but stays in the
+    denominator (:func:`fr_eval.thresholds.run_metrics.passage_comparisons`).  The curve is
+    :func:`fr_eval.thresholds.curves.det_curve` of those comparisons: at each threshold ``t``, FPIR =
+    negatives >= t / negatives and FNIR = 1 - positives >= t / positives, the same numbers as the counter's
+    tpir and fpir at ``t`` and as ``sklearn.metrics.det_curve`` on those scores.  Empty when either class
+    has no scored passage.
     """
+    from fr_eval.errors import InputError
+    from fr_eval.thresholds.curves import det_curve
+    from fr_eval.thresholds.run_metrics import passage_comparisons
+
     cols = ["threshold", "nonwatchlist_alerted", "watchlisted_alerted", "fpir", "fnir", "watchlisted_passages",
             "nonwatchlist_passages"]
     if not stats.has_truth:
         return pd.DataFrame(columns=cols)
-    p = stats.passages
-    w = p["watchlisted"].astype(bool)
-    if stats.plants_only:
-        w = w & p["plant"].astype(bool)
-    nw = ~p["watchlisted"].astype(bool)
-    pos = p.loc[w, "mated_score"].to_numpy(np.float64)
-    neg = p.loc[nw, "any_score"].to_numpy(np.float64)
-    scores = np.r_[pos, neg]
-    label = np.r_[np.ones(len(pos), bool), np.zeros(len(neg), bool)]
-    ok = ~np.isnan(scores)
-    if not ok.any():
+    try:
+        curve = det_curve(passage_comparisons(stats))
+    except InputError:             # no scored positive or no scored negative: no curve
         return pd.DataFrame(columns=cols)
-    t, tp, fp = binary_curve(scores[ok], label[ok])
-    n_pos, n_neg = len(pos), len(neg)
-    return pd.DataFrame({"threshold": t, "nonwatchlist_alerted": fp, "watchlisted_alerted": tp,
-                         "fpir": fp / n_neg if n_neg else np.nan, "fnir": 1 - tp / n_pos if n_pos else np.nan,
+    n_pos, n_neg = curve.n_genuine, curve.n_impostor
+    return pd.DataFrame({"threshold": curve.thresholds[1:], "nonwatchlist_alerted": curve.fm[1:].astype(np.int64),
+                         "watchlisted_alerted": n_pos - curve.fnm[1:].astype(np.int64),
+                         "fpir": curve.fmr[1:], "fnir": curve.fnmr[1:],
                          "watchlisted_passages": n_pos, "nonwatchlist_passages": n_neg})
 
 
-__all__ = ["SWEEP_METHODS", "Sweep", "SweepPoint", "binary_curve", "default_thresholds", "det_table",
+__all__ = ["SWEEP_METHODS", "Sweep", "SweepPoint", "default_thresholds", "det_table",
            "exact_above", "sweep"]
