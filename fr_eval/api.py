@@ -17,15 +17,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fr_eval.counting.groups import Breakdown
-from fr_eval.counting.reconcile import Reconciliation
-from fr_eval.counting.score import Scores
-from fr_eval.thresholds.compare import Comparison
-from fr_eval.thresholds.gate import Judgement, Policy
-from fr_eval.thresholds.sweep import Sweep
-from fr_eval.thresholds.targets import ThresholdChoice
+if TYPE_CHECKING:   # imported where used: a counts file is answered without NumPy, pandas or SciPy
+    from fr_eval.counting.groups import Breakdown
+    from fr_eval.counting.reconcile import Reconciliation
+    from fr_eval.counting.score import Scores
+    from fr_eval.thresholds.compare import Comparison
+    from fr_eval.thresholds.gate import Judgement, Policy
+    from fr_eval.thresholds.sweep import Sweep
+    from fr_eval.thresholds.targets import ThresholdChoice
 
 
 def load(path: str | Path, *, plants_only: bool = False, strict: bool = False):
@@ -100,7 +101,7 @@ def gate(run: str | Path, policy: str | Path | Policy, *, ci: str = "clopper-pea
          strict: bool = False) -> tuple[Policy, Judgement]:
     """A run judged against a policy file (at the policy's threshold, if it names one)."""
     from fr_eval.counting.load import load_statistics
-    from fr_eval.thresholds.gate import judge, load_policy
+    from fr_eval.thresholds.gate import Policy, judge, load_policy
 
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
     return pol, judge(load_statistics(run, strict=strict), pol, ci=ci)

@@ -28,8 +28,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from fr_eval.counting.funnel import Funnel
 from fr_eval.counting.intervals import CI_METHODS, poisson_exact
 from fr_eval.counting.rates import Bounds, Rate, Result, Unavailable
@@ -420,6 +418,8 @@ def cluster_intervals(methods: Sequence[Method], clusters: Sequence[Funnel], *, 
             names.append(m.id + ":upper")
     if not cols:
         return {}
+    import numpy as np
+
     mclu = len(clusters)
     num = np.array([c[0] for c in cols], dtype=float).T      # clusters x methods
     den = np.array([c[1] for c in cols], dtype=float).T

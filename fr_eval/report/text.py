@@ -91,9 +91,9 @@ def base_rate_text(br) -> str:
              f"{br.precision.numerator}/{br.precision.denominator}]",
              f"implied prevalence: {one_in(br.prevalence)} passers-by on the watchlist"
              if br.prevalence and br.prevalence > 0 else "implied prevalence: -"]
-    g = br.grid
-    prevs = sorted(set(g["prevalence"]))
-    factors = sorted(set(g["watchlist_factor"]))
+    g = {(row["prevalence"], row["watchlist_factor"]): row["expected_precision"] for row in br.grid}
+    prevs = sorted({p for p, _ in g})
+    factors = sorted({f for _, f in g})
     headers = ["prevalence"] + [
         (f"watchlist {int(round(br.watchlist_size * f)):,}" if br.watchlist_size else f"watchlist x{f:g}")
         for f in factors]
@@ -101,8 +101,7 @@ def base_rate_text(br) -> str:
     for p in prevs:
         row = [one_in(p)]
         for f in factors:
-            v = g[(g["prevalence"] == p) & (g["watchlist_factor"] == f)]["expected_precision"]
-            row.append(percent(float(v.iloc[0])) if len(v) else "-")
+            row.append(percent(g[(p, f)]) if (p, f) in g else "-")
         rows.append(row)
     lines.append("expected precision (false-alert rate scaled with watchlist size):")
     lines.append(table(headers, rows, "l" + "r" * len(factors)))
