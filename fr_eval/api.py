@@ -23,6 +23,7 @@ if TYPE_CHECKING:   # imported where used: a counts file is answered without Num
     from fr_eval.counting.groups import Breakdown
     from fr_eval.counting.reconcile import Reconciliation
     from fr_eval.counting.score import Scores
+    from fr_eval.counting.side_by_side import SideBySide
     from fr_eval.thresholds.compare import Comparison
     from fr_eval.thresholds.gate import Judgement, Policy
     from fr_eval.thresholds.sweep import Sweep
@@ -51,6 +52,19 @@ def reconcile(source: str | Path, *, ci: str = "clopper-pearson", plants_only: b
     from fr_eval.counting.reconcile import reconcile as run
 
     return run(source, ci=ci, plants_only=plants_only, cluster_by=cluster_by, seed=seed, strict=strict)
+
+
+def reconcile_many(sources: Sequence[str | Path], *, ci: str = "clopper-pearson", plants_only: bool = False,
+                   cluster_by: str = "subject", seed: int = 0, strict: bool = False) -> SideBySide:
+    """Several deployments side by side: each reconciled as :func:`reconcile` does, lined up by method.
+
+    >>> sbs = reconcile_many(["datasets/published/essex-2019.yaml", "datasets/published/npl-2023.yaml"])
+    >>> sbs.cell("verified_precision", 0).format()             # doctest: +SKIP
+    '8/42 = 19.0% [8.6%, 34.1%] per alert'
+    """
+    from fr_eval.counting.side_by_side import side_by_side
+
+    return side_by_side(sources, ci=ci, plants_only=plants_only, cluster_by=cluster_by, seed=seed, strict=strict)
 
 
 @dataclass

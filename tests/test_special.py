@@ -75,6 +75,7 @@ print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
 @pytest.mark.parametrize("args", [
     ["reconcile", "datasets/published/essex-2019.yaml"],
     ["reconcile", "--json", "datasets/published/met-oxford-circus-2020-02-27.yaml"],
+    ["reconcile", "datasets/published/essex-2019.yaml", "datasets/published/npl-2023.yaml"],
 ])
 def test_a_counts_file_is_answered_without_numpy_pandas_or_scipy(args):
     done = subprocess.run([sys.executable, "-c", SCRIPT, *args], cwd=ROOT, capture_output=True, text=True,
