@@ -129,8 +129,9 @@ def verify(run: str | Path) -> list[str]:
 
 
 def report(source: str | Path, out: str | Path, *, fmt: str | None = None, redact: bool = True,
-           command: str | None = None) -> Path:
-    """Render the audit report of a run or a counts file (PDF or HTML), written whole or not at all."""
+           command: str | None = None, review: str | Path | None = None) -> Path:
+    """Render the audit report of a run or a counts file (PDF or HTML), written whole or not at all; ``review``
+    is the reviewer's statement (Markdown or YAML), shown after the findings with its SHA-256 in the provenance."""
     from fr_eval.report import write_report
 
-    return write_report(source, out, fmt=fmt, redact=redact, command=command)
+    return write_report(source, out, fmt=fmt, redact=redact, command=command, review=review)

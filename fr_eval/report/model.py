@@ -22,14 +22,21 @@ from typing import Any
 from fr_eval import __version__
 from fr_eval.counting.funnel import COUNT_KEYS, Funnel
 from fr_eval.counting.methods import METHODS
-from fr_eval.counting.rates import Bounds, Rate, Result, Unavailable, one_in
+from fr_eval.counting.rates import Bounds, Rate, Result, Unavailable, format_value, fraction, one_in, percent
 from fr_eval.errors import InputError
 from fr_eval.report.gallery import GalleryItem
+from fr_eval.report.review import Review
 from fr_eval.signature import number
 from fr_eval.store.hashing import sha256_file
 
-SECTIONS = ("Summary", "Reconciliation", "Thresholds", "Conditions and groups", "Alert gallery",
-            "Method and provenance")
+#: the numbered sections after page 1 (page 1, "Findings", is the answer: each party's figure, the claims'
+#: verdicts and the waterfall)
+SECTIONS = ("Findings in detail", "Reviewer's statement", "Reconciliation", "Thresholds", "Conditions and groups",
+            "Alert gallery", "Method and provenance", "Appendix: methods these counts do not support")
+#: the methods page 1 states when the counts allow them (each a party's headline figure), besides any method a
+#: claim of the input names
+FINDING_METHODS = ("tpir", "fpir", "false_alert_rate", "precision", "false_alert_share", "verified_precision",
+                   "stopped_precision", "false_share", "precision_bounds")
 #: an interval wider than this (in proportion points) is too wide to conclude anything
 WIDE_INTERVAL = 0.4
 #: thresholds shown in the sweep table (the DET curve uses more)
@@ -55,6 +62,33 @@ class Headline:
     @property
     def available(self) -> bool:
         return self.rate is not None and self.rate.denominator > 0
+
+
+@dataclass
+class Finding:
+    """One party's figure on this data, as one plain sentence: counts, denominator, unit, value and interval."""
+
+    method_id: str
+    label: str
+    parties: str
+    sentence: str          # the counts in words, without the closing full stop
+    value: str             # format_value: "19.0% [8.6%, 34.1%]"
+    unit: str
+    signature: str
+    rate: Rate
+
+    def text(self) -> str:
+        return f"{self.sentence}: {self.value}."
+
+
+@dataclass
+class MethodNeed:
+    """A method these counts do not support, and the counts it would need (the appendix)."""
+
+    id: str
+    label: str
+    unit: str
+    needs: str
 
 
 @dataclass
@@ -120,15 +154,43 @@ class ReportModel:
     base_rate_curves: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     #: section title -> one line saying what this input cannot show there
     unsupported: dict[str, list[str]] = field(default_factory=dict)
+    #: page 1: each party's figure on this data
+    findings: list[Finding] = field(default_factory=list)
+    #: the methods these counts do not support (appendix)
+    needs: list[MethodNeed] = field(default_factory=list)
+    #: the reviewer's statement, or None (the report then says none was supplied)
+    review: Review | None = None
+    #: what is simulated: "" when nothing; else one sentence each, shown on page 1 and beside every figure
+    simulated_adjudication: str = ""
+    synthetic: str = ""
+    #: whether the base-rate figure is a what-if from stated claims (not measured), and why there is none
+    base_rate_whatif: bool = False
+    base_rate_note: str = ""
+    #: each party's figure on the waterfall: (numerator stage, denominator stage, label lines)
+    waterfall_marks: list[tuple[str, str, list[str]]] = field(default_factory=list)
 
     def note(self, section: str, text: str) -> None:
         self.unsupported.setdefault(section, []).append(text)
+
+    @property
+    def simulated(self) -> list[str]:
+        """Every simulated input, one sentence each (page 1)."""
+        return [x for x in (self.synthetic, self.simulated_adjudication) if x]
+
+    def flag(self, *uses: str) -> str:
+        """The label a figure carries when an input it uses is simulated (``uses``: "adjudication", "truth",
+        "footage"), else ""."""
+        if self.synthetic:
+            return "SYNTHETIC deployment: simulated footage and truth"
+        if self.simulated_adjudication and "adjudication" in uses:
+            return "SIMULATED adjudication: an operator model, not real officers"
+        return ""
 
 
 # -- building ------------------------------------------------------------------------------------
 
 def build_model(source: str | Path, *, redact: bool = True, command: str | None = None,
-                gallery: bool = True) -> ReportModel:
+                gallery: bool = True, review: str | Path | None = None) -> ReportModel:
     """Gather everything the report of ``source`` (run folder or counts file) shows.
 
     Parameters
@@ -138,6 +200,8 @@ def build_model(source: str | Path, *, redact: bool = True, command: str | None 
     command : the command line that produced the report, as the caller gives it (listed in the provenance;
         none when not given).
     gallery : decode footage for the alert gallery (off: the gallery lists alerts without images).
+    review : a reviewer statement (Markdown or YAML, :mod:`fr_eval.report.review`), shown after the findings
+        with its SHA-256 in the provenance.
 
     Raises
     ------
@@ -150,6 +214,11 @@ def build_model(source: str | Path, *, redact: bool = True, command: str | None 
     path = Path(source)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder", hint="give a replay run folder or a counts file (.yaml)")
+    statement = None
+    if review is not None:
+        from fr_eval.report.review import load_review
+
+        statement = load_review(review)      # a bad review is refused before any work
     loaded = load_source(path)
     rec = reconcile(loaded)
     generated = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
@@ -161,15 +230,83 @@ def build_model(source: str | Path, *, redact: bool = True, command: str | None 
     given = rec.funnel.counts()
     model.counts = [(k, f"{v:,}", COUNT_KEYS.get(k, "") + ("" if k in given else " (derived)"))
                     for k, v in rec.funnel.known().items() if k in COUNT_KEYS]
-    model.base_rate_curves = base_rate_curves(rec.base_rate)
-    if rec.base_rate is None:
-        model.note("Reconciliation", "No base-rate figure: it needs a hit rate (tpir, stated or computed), a "
-                                     "false-alert rate per face and an observed precision, and these counts lack one.")
+    _base_rate(model, rec.base_rate)
+    model.waterfall_marks = waterfall_marks(rec)
+    shown = {h.method_id for h in model.headlines if h.available}
     model.methods = [MethodDef(m.id, m.label, m.definition, m.unit, m.numerator, m.denominator, m.used_by(),
-                               m.source()) for m in METHODS.values()]
+                               m.source()) for m in METHODS.values() if m.id in shown]
+    model.needs = [MethodNeed(h.method_id, h.label, h.unit, h.missing or "a denominator above 0")
+                   for h in model.headlines if not h.available]
+    claimed = {c.method for c in rec.claims}
+    model.findings = [_finding(h) for h in model.headlines
+                      if h.available and (h.method_id in FINDING_METHODS or h.method_id in claimed)]
+    model.review = statement
+    if statement is not None:
+        model.provenance.append(("Reviewer statement", f"{statement.path} ({statement.byline()})"))
+        model.provenance.append(("Reviewer statement SHA-256", statement.sha256))
+        model.input_hashes.append((f"review: {Path(statement.path).name}", statement.sha256))
+    else:
+        model.provenance.append(("Reviewer statement", "none supplied"))
     if command:
         model.commands.append(command)
     return model
+
+
+#: the methods that divide one waterfall stage by another: (method, numerator stage, denominator stage, words)
+WATERFALL_MARKS = (("verified_precision", "verified_correct", "alerts", "of alerts verified correct"),
+                   ("false_share", "verified_correct", "alerts", "not verified correct"),
+                   ("stopped_precision", "verified_correct", "stopped", "of stops verified correct"))
+
+
+def waterfall_marks(rec) -> list[tuple[str, str, list[str]]]:
+    """Each party's figure on the stages it divides, grouped by pair of stages."""
+    rates = {r.id: r for r in rec.methods if isinstance(r, Rate) and r.denominator}
+    groups: dict[tuple[str, str], list[str]] = {}
+    for mid, num, den, words in WATERFALL_MARKS:
+        r = rates.get(mid)
+        if r is not None:
+            groups.setdefault((num, den), []).append(
+                f"{fraction(r.numerator, r.denominator)} = {percent(r.value)} {words} ({METHODS[mid].parties()})")
+    return [(num, den, lines) for (num, den), lines in groups.items()]
+
+
+def det_caption(model: ReportModel) -> str:
+    """What the DET figure shows and from which counts (PDF and HTML)."""
+    _, _, _, n_w, n_nw = model.det["operated"] if model.det else (0, 0, 0, 0, 0)
+    return (f"DET: missed watchlisted passages (FNIR, of {n_w:,}) against non-watchlist passages that alerted "
+            f"(FPIR, of {n_nw:,}) as the threshold moves, recounted from the stored candidate scores and the truth; "
+            "the labelled point is the operated threshold.")
+
+
+def aph_caption(model: ReportModel) -> str:
+    hours = model.footage_hours
+    per = f"per hour of footage ({hours:.3g} hours)" if hours else "(the footage duration is not recorded)"
+    return (f"Alerts {per} at each threshold of the sweep table, recounted from the stored candidate scores; the "
+            "dashed line is the operated threshold.")
+
+
+def _finding(h: Headline) -> Finding:
+    r = h.rate
+    assert r is not None
+    return Finding(h.method_id, h.label, METHODS[h.method_id].parties(), h.plain.rstrip(".").split(" (1 in")[0],
+                   format_value(r), h.unit, h.signature, r)
+
+
+def _base_rate(model: ReportModel, br) -> None:
+    """The base-rate curves, whether they are a what-if from stated claims, and why there is no figure."""
+    if br is None:
+        model.base_rate_note = ("No base-rate figure: it needs a hit rate (tpir, stated or computed), a "
+                                "false-alert rate per face and an observed precision, and these counts lack one.")
+        model.note("Reconciliation", model.base_rate_note)
+        return
+    if not br.false_alert_rate or not br.prevalence or not br.prevalence > 0:
+        model.base_rate_note = ("No base-rate figure: no false alert was observed, so the precision does not "
+                                "depend on how many passers-by are on the watchlist here, and a curve would only "
+                                "show 100%." if not br.false_alert_rate else
+                                "No base-rate figure: no prevalence gives the observed precision with these rates.")
+        return
+    model.base_rate_whatif = br.tpir_from.startswith("claim") or br.far_from.startswith("claim")
+    model.base_rate_curves = base_rate_curves(br)
 
 
 def base_rate_curves(br, n: int = 80) -> dict[str, list[tuple[float, float]]]:
@@ -187,11 +324,11 @@ def base_rate_curves(br, n: int = 80) -> dict[str, list[tuple[float, float]]]:
     for factor in WATCHLIST_FACTORS:
         far = scaled_false_alert_rate(br.false_alert_rate, factor, 1.0)
         if br.watchlist_size:
-            label = f"watchlist {int(round(br.watchlist_size * factor)):,}"
+            label = f"watchlist {int(round(br.watchlist_size * factor)):,}" + (" (as operated)" if factor == 1 else "")
+        elif factor == 1.0:
+            label = "watchlist as operated (size not stated)"
         else:
-            label = f"watchlist x{factor:g}"
-        if factor == 1.0:
-            label += " (as operated)"
+            label = f"{factor:g} x that watchlist"
         out[label] = [(float(p), expected_precision(br.tpir, far, float(p))) for p in prevs]
     return out
 
@@ -276,15 +413,28 @@ def _run_model(path: Path, stats, rec, generated: str, *, redact: bool, gallery:
                  " (as the operational system reported)" if funnel.get("faces_processed") is not None else "")),
              ("Alerts", _int(funnel.get("alerts"))),
              ("Truth", "yes (truth.csv)" if stats.has_truth else "no: per-passage methods cannot be computed"),
-             ("Adjudication", "yes (adjudication.csv)" if stats.has_adjudication else
-              "no: operational methods cannot be computed"),
+             ("Adjudication", ("SIMULATED by fr-eval's operator model (seed "
+                               f"{(stats.adjudication_source or {}).get('seed', '?')}), not recorded")
+              if (stats.adjudication_source or {}).get("kind") == "simulated" else
+              "yes (adjudication.csv)" if stats.has_adjudication else "no: operational methods cannot be computed"),
              ("Operated threshold", f"{stats.threshold:g} ({manifest.get('matcher', {}).get('name', '?')} "
                                     "similarity scale)")]
     title = (bundle.title if bundle is not None and bundle.title else b.get("title")) or stats.deployment
+    adj = stats.adjudication_source or {}
+    synthetic = (bundle.raw.get("synthetic") if bundle is not None else None) or b.get("synthetic")
     model = ReportModel(kind="run", id=stats.deployment, title=title, source=str(path), generated=generated,
                         facts=facts, threshold=stats.threshold, headlines=_headlines(rec),
                         signature=rec.signature.short(), reconciliation=rec, footage_hours=stats.footage_hours,
                         sources=list(getattr(bundle, "sources", []) or []))
+    if adj.get("kind") == "simulated":
+        model.simulated_adjudication = (
+            f"The adjudication (what officers did with each alert) is SIMULATED by fr-eval's operator model "
+            f"(seed {adj.get('seed', '?')}), not recorded: every operational figure (verified precision, stops, "
+            "the waterfall) describes that model, not real officers.")
+    if synthetic:
+        gen = synthetic.get("generator", "fr-eval") if isinstance(synthetic, dict) else "fr-eval"
+        model.synthetic = (f"The deployment is SYNTHETIC ({gen}): footage rendered from face photos with exactly "
+                           "known truth; no real deployment, passer-by or watchlist is described.")
     _thresholds(model, stats)
     _groups(model, stats)
     from fr_eval.report.gallery import gallery_items
