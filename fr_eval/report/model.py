@@ -285,6 +285,32 @@ def aph_caption(model: ReportModel) -> str:
             "dashed line is the operated threshold.")
 
 
+def whatif_text(br, claims) -> str:
+    """The base rate's assumptions that are a party's stated figures, not measured: "assumes ..."."""
+    stated, who = [], []
+    far = one_in(br.false_alert_rate)
+    for method, words, value, src in (("tpir", "hit rate", percent(br.tpir), br.tpir_from),
+                                      ("false_alert_rate", "false-alert rate per face", far, br.far_from)):
+        if src.startswith("claim"):
+            c = next((c for c in claims if c.method == method), None)
+            stated.append(f"{words} {value}")
+            if c is not None and c.by:
+                who.append(c.by)
+    by = f", as stated by {' and '.join(dict.fromkeys(who))}" if who else ", as stated"
+    return f"assumes {' and '.join(stated)}{by}; not measured in these counts"
+
+
+def base_rate_caption(br, model: ReportModel, flag: str, whatif: str) -> str:
+    """What the base-rate figure shows, which of its inputs are stated and which measured (PDF and HTML)."""
+    kind = f"A what-if, not a measurement: it {whatif}. " if whatif else ""
+    return (f"Figure 2. {kind}Expected precision of a system with hit rate {percent(br.tpir)} and false-alert rate "
+            f"{one_in(br.false_alert_rate)} per face, against the share of passers-by on the watchlist, for "
+            "watchlists 0.1 to 10 times the size operated (the false-alert rate scaled with size). The black point "
+            f"is the one measured value: the observed precision {br.precision.numerator}/{br.precision.denominator} "
+            f"({br.precision_from}), placed at the prevalence that would produce it (bar: its 95% interval)."
+            + (f" {flag}." if flag else ""))
+
+
 def _finding(h: Headline) -> Finding:
     r = h.rate
     assert r is not None

@@ -39,10 +39,9 @@ from reportlab.platypus.tableofcontents import TableOfContents
 
 from fr_eval import __version__
 from fr_eval.counting.rates import one_in as one_in_text
-from fr_eval.counting.rates import percent
 from fr_eval.report import figures
 from fr_eval.report.format import cell, fraction, interval, number, one_in, stage_share
-from fr_eval.report.model import SECTIONS, ReportModel, aph_caption, det_caption
+from fr_eval.report.model import SECTIONS, ReportModel, aph_caption, base_rate_caption, det_caption, whatif_text
 from fr_eval.store.atomic import atomic_path
 
 FONT, BOLD, ITALIC, MONO = "FrEvalSans", "FrEvalSans-Bold", "FrEvalSans-Oblique", "FrEvalMono"
@@ -416,7 +415,7 @@ def _reconciliation(model: ReportModel, st) -> list:
     out += [_p(p, st["body"]) for p in rec.explanation if p.startswith("Base rate:")]
     br = rec.base_rate
     if br is not None and model.base_rate_curves:
-        whatif = _whatif(br, rec.claims) if model.base_rate_whatif else ""
+        whatif = whatif_text(br, rec.claims) if model.base_rate_whatif else ""
         flag = model.flag("adjudication" if br.precision_from == "verified_precision" else "truth")
         out += _figure(figures.base_rate_png(model.base_rate_curves, (br.prevalence, br.precision.value),
                                              br.prevalence_range,
@@ -424,35 +423,10 @@ def _reconciliation(model: ReportModel, st) -> list:
                                              f"{br.precision.denominator} ({br.precision_from}, measured)\nfits at "
                                              f"{one_in_text(br.prevalence)} passers-by",
                                              whatif=whatif, flag=flag),
-                       WIDTH * 0.86, _base_rate_caption(br, model, flag, whatif), st)
+                       WIDTH * 0.86, base_rate_caption(br, model, flag, whatif), st)
     elif model.base_rate_note and model.base_rate_note not in model.unsupported.get("Reconciliation", []):
         out.append(_p(model.base_rate_note, st["note"]))
     return out
-
-
-def _whatif(br, claims) -> str:
-    """The base rate's assumptions that are a party's stated figures, not measured: "assumes ..."."""
-    stated, who = [], []
-    far = one_in_text(br.false_alert_rate)
-    for method, words, value, src in (("tpir", "hit rate", percent(br.tpir), br.tpir_from),
-                                      ("false_alert_rate", "false-alert rate per face", far, br.far_from)):
-        if src.startswith("claim"):
-            c = next((c for c in claims if c.method == method), None)
-            stated.append(f"{words} {value}")
-            if c is not None and c.by:
-                who.append(c.by)
-    by = f", as stated by {' and '.join(dict.fromkeys(who))}" if who else ", as stated"
-    return f"assumes {' and '.join(stated)}{by}; not measured in these counts"
-
-
-def _base_rate_caption(br, model: ReportModel, flag: str, whatif: str) -> str:
-    kind = f"A what-if, not a measurement: it {whatif}. " if whatif else ""
-    return (f"Figure 2. {kind}Expected precision of a system with hit rate {percent(br.tpir)} and false-alert rate "
-            f"{one_in_text(br.false_alert_rate)} per face, against the share of passers-by on the watchlist, for "
-            "watchlists 0.1 to 10 times the size operated (the false-alert rate scaled with size). The black point "
-            f"is the one measured value: the observed precision {br.precision.numerator}/{br.precision.denominator} "
-            f"({br.precision_from}), placed at the prevalence that would produce it (bar: its 95% interval)."
-            + (f" {flag}." if flag else ""))
 
 
 def _thresholds(model: ReportModel, st) -> list:
