@@ -97,6 +97,9 @@ def waterfall_png(stages, marks=(), flag: str = "") -> bytes | None:
     ax.set_ylim(0, top * (1.2 + step * len(spans)) if top else 1)
     ax.set_xlim(-0.5, len(stages) - 0.2)
     if top:
+        from matplotlib.ticker import MaxNLocator
+
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         ax.spines["left"].set_bounds(0, top)
         ax.set_yticks([t for t in ax.get_yticks() if 0 <= t <= top])
     _flag(ax, flag)
@@ -114,7 +117,7 @@ def base_rate_png(curves: dict[str, list[tuple[float, float]]], point: tuple[flo
     if not curves or point is None or not point[0] or point[0] <= 0:
         return None
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.6, 3.3))
+    fig, ax = plt.subplots(figsize=(5.6, 3.3))
     for i, (label, pts) in enumerate(curves.items()):
         xs, ys = zip(*pts)
         operated = "as operated" in label
@@ -133,11 +136,12 @@ def base_rate_png(curves: dict[str, list[tuple[float, float]]], point: tuple[flo
     ax.set_ylabel("expected precision (% of alerts correct)")
     ax.set_ylim(0, 103)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=6.5, loc="lower right", frameon=True, framealpha=0.9, handlelength=3.2)
+    ax.legend(fontsize=6.5, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, handlelength=3.2,
+              title="false-alert rate scaled to", title_fontsize=6.5)
     if whatif:
         import textwrap
 
-        ax.set_title("\n".join(textwrap.wrap("WHAT-IF, not a measurement: " + whatif, 95)), fontsize=7.5, loc="left",
+        ax.set_title("\n".join(textwrap.wrap("WHAT-IF, not a measurement: " + whatif, 100)), fontsize=7.5, loc="left",
                      color=VERMILLION)
     _flag(ax, flag)
     return _png(fig)
@@ -179,9 +183,10 @@ def alerts_per_hour_png(rows, hours: float | None, flag: str = "") -> bytes | No
     for r in rows:
         if r.operated:
             ax.axvline(r.threshold, color=VERMILLION, lw=1, linestyle="--")
-            ax.text(r.threshold, 1.0, f" operated threshold {r.threshold:g}", transform=ax.get_xaxis_transform(),
-                    fontsize=7, color=VERMILLION, va="top", ha="left")
+            ax.text(r.threshold, 0.03, f" operated threshold {r.threshold:g}", transform=ax.get_xaxis_transform(),
+                    fontsize=7, color=VERMILLION, va="bottom", ha="left")
     ax.set_yscale("symlog", linthresh=1)
+    ax.set_ylim(bottom=0, top=max(max(ys) * 3, 2))
     ax.set_xlabel("threshold (similarity)")
     ax.set_ylabel("alerts per hour of footage" if hours else "alerts")
     ax.grid(alpha=0.3, which="both")

@@ -16,7 +16,15 @@ from pathlib import Path
 from fr_eval import __version__
 from fr_eval.report import figures
 from fr_eval.report.format import cell, fraction, interval, number, one_in, stage_share
-from fr_eval.report.model import SECTIONS, ReportModel, aph_caption, base_rate_caption, det_caption, whatif_text
+from fr_eval.report.model import (
+    APPENDIX,
+    SECTIONS,
+    ReportModel,
+    aph_caption,
+    base_rate_caption,
+    det_caption,
+    whatif_text,
+)
 from fr_eval.store.atomic import write_text
 
 CSS = """
@@ -53,7 +61,7 @@ def html_text(model: ReportModel) -> str:
              "</header>", _answer(model),
              '<nav><h2 id="contents">Contents</h2><ol>'
              + "".join(f'<li><a href="#s{i}">{e(t)}</a></li>' for i, t in enumerate(SECTIONS, 1)) + "</ol></nav>"]
-    builders = (_detail, _review, _reconciliation, _thresholds, _groups, _gallery, _method, _appendix)
+    builders = (_detail, _review, _reconciliation, _thresholds, _groups, _gallery, _method)
     for i, (title, build) in enumerate(zip(SECTIONS, builders), 1):
         parts.append(f'<section><h2 id="s{i}">{i} {e(title)}</h2>')
         parts += [f'<p class="note">{e(n)}</p>' for n in model.unsupported.get(title, [])]
@@ -268,10 +276,11 @@ def _gallery(model: ReportModel) -> str:
 
 
 def _appendix(model: ReportModel) -> str:
+    head = f'<h3 id="appendix">{escape(APPENDIX)}</h3>'
     if not model.needs:
-        return "<p>Every counting method fr-eval knows is supported by these counts.</p>"
-    return ("<p><small>fr-eval's other counting methods, which these counts cannot support (docs/methods.md defines "
-            "each).</small></p>" + _table(["Method", "Unit", "The counts it would need"],
+        return head + "<p><small>None: every counting method fr-eval knows is supported by these counts.</small></p>"
+    return (head + "<p><small>fr-eval's other counting methods, which these counts cannot support (docs/methods.md "
+            "defines each).</small></p>" + _table(["Method", "Unit", "The counts it would need"],
                                           [[f"{n.label} ({n.id})", n.unit, n.needs] for n in model.needs]))
 
 
@@ -290,4 +299,5 @@ def _method(model: ReportModel) -> str:
     if model.sources:
         out.append("<h3>Sources</h3><ul>" + "".join(
             f"<li>{escape(s.get('citation', ''))} {escape(s.get('url', ''))}</li>" for s in model.sources) + "</ul>")
+    out.append(_appendix(model))
     return "\n".join(out)

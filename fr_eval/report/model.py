@@ -32,7 +32,9 @@ from fr_eval.store.hashing import sha256_file
 #: the numbered sections after page 1 (page 1, "Findings", is the answer: each party's figure, the claims'
 #: verdicts and the waterfall)
 SECTIONS = ("Findings in detail", "Reviewer's statement", "Reconciliation", "Thresholds", "Conditions and groups",
-            "Alert gallery", "Method and provenance", "Appendix: methods these counts do not support")
+            "Alert gallery", "Method and provenance")
+#: the last heading of "Method and provenance": the compact table of the methods the counts cannot support
+APPENDIX = "Appendix: methods these counts do not support"
 #: the methods page 1 states when the counts allow them (each a party's headline figure), besides any method a
 #: claim of the input names
 FINDING_METHODS = ("tpir", "fpir", "false_alert_rate", "precision", "false_alert_share", "verified_precision",

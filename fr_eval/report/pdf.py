@@ -28,7 +28,6 @@ from reportlab.platypus import (
     Frame,
     Image,
     KeepTogether,
-    PageBreak,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -41,7 +40,15 @@ from fr_eval import __version__
 from fr_eval.counting.rates import one_in as one_in_text
 from fr_eval.report import figures
 from fr_eval.report.format import cell, fraction, interval, number, one_in, stage_share
-from fr_eval.report.model import SECTIONS, ReportModel, aph_caption, base_rate_caption, det_caption, whatif_text
+from fr_eval.report.model import (
+    APPENDIX,
+    SECTIONS,
+    ReportModel,
+    aph_caption,
+    base_rate_caption,
+    det_caption,
+    whatif_text,
+)
 from fr_eval.store.atomic import atomic_path
 
 FONT, BOLD, ITALIC, MONO = "FrEvalSans", "FrEvalSans-Bold", "FrEvalSans-Oblique", "FrEvalMono"
@@ -74,7 +81,8 @@ def _styles() -> dict[str, ParagraphStyle]:
         "body": base,
         "title": ParagraphStyle("title", base, fontName=BOLD, fontSize=16, leading=20, spaceAfter=4),
         "subtitle": ParagraphStyle("subtitle", base, fontSize=10, leading=13, textColor=colors.HexColor("#333333")),
-        "h1": ParagraphStyle("h1", base, fontName=BOLD, fontSize=15, leading=19, spaceBefore=4, spaceAfter=8),
+        "h1": ParagraphStyle("h1", base, fontName=BOLD, fontSize=15, leading=19, spaceBefore=4, spaceAfter=8,
+                             keepWithNext=1),
         "h2": ParagraphStyle("h2", base, fontName=BOLD, fontSize=11, leading=14, spaceBefore=8, spaceAfter=4,
                              keepWithNext=1),
         "small": ParagraphStyle("small", base, fontSize=7.5, leading=9.5, spaceAfter=0),
@@ -223,11 +231,11 @@ def _unsupported(model: ReportModel, section: str, st) -> list:
 
 def _story(model: ReportModel, st) -> list:
     story = _answer_page(model, st)
-    story += [PageBreak(), _p("Contents", st["toch"]), _toc(st), Spacer(1, 4 * mm)]
-    builders = (_detail, _review, _reconciliation, _thresholds, _groups, _gallery, _method, _appendix)
+    # the contents follow the answer: on page 1 when it leaves room for them, else at the top of page 2
+    story += [CondPageBreak(95 * mm), Spacer(1, 4 * mm), _p("Contents", st["toch"]), _toc(st), Spacer(1, 4 * mm)]
+    builders = (_detail, _review, _reconciliation, _thresholds, _groups, _gallery, _method)
     for number_, (title, build) in enumerate(zip(SECTIONS, builders), start=1):
-        if number_ > 1:
-            story.append(CondPageBreak(45 * mm))
+        story.append(CondPageBreak(45 * mm))
         story.append(Paragraph(f"{number_} {escape(title)}", st["h1"]))
         story.extend(_unsupported(model, title, st))
         story.extend(build(model, st))
@@ -531,15 +539,15 @@ def _method(model: ReportModel, st) -> list:
         out.append(Paragraph("Sources", st["h2"]))
         for s in model.sources:
             out.append(_p(f"{s.get('citation', '')} {s.get('url', '')}".strip(), st["small"]))
-    return out
+    return out + _appendix(model, st)
 
 
 def _appendix(model: ReportModel, st) -> list:
+    out = [Paragraph(APPENDIX, st["h2"])]
     if not model.needs:
-        return [_p("Every counting method fr-eval knows is supported by these counts.", st["body"])]
+        return out + [_p("None: every counting method fr-eval knows is supported by these counts.", st["small"])]
     rows = [["Method", "Unit", "The counts it would need"]]
     rows += [[f"{n.label} ({n.id})", n.unit, n.needs] for n in model.needs]
-    return [_p("fr-eval's other counting methods, which these counts cannot support (docs/methods.md defines "
-               "each).", st["small"]),
-            _table(rows, [62 * mm, 16 * mm, WIDTH - 78 * mm], st)]
+    return out + [_p("fr-eval's other counting methods, which these counts cannot support (docs/methods.md defines "
+                     "each).", st["small"]), _table(rows, [62 * mm, 16 * mm, WIDTH - 78 * mm], st)]
 
