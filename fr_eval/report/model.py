@@ -182,11 +182,12 @@ class ReportModel:
     def flag(self, *uses: str) -> str:
         """The label a figure carries when an input it uses is simulated (``uses``: "adjudication", "truth",
         "footage"), else ""."""
+        flags = []
         if self.synthetic:
-            return "SYNTHETIC deployment: simulated footage and truth"
+            flags.append("SYNTHETIC deployment: rendered footage, known truth")
         if self.simulated_adjudication and "adjudication" in uses:
-            return "SIMULATED adjudication: an operator model, not real officers"
-        return ""
+            flags.append("SIMULATED adjudication: an operator model, not real officers")
+        return "; ".join(flags)
 
 
 # -- building ------------------------------------------------------------------------------------
