@@ -193,3 +193,20 @@ def test_simulated_adjudication_is_flagged_on_page_one_and_beside_figures(tmp_pa
     assert "SIMULATED INPUTS" in html and "SIMULATED adjudication" in html
     plain = make_run(tmp_path / "plain", passages=None, tracks=[track("t1", "cam1", 0, 2, {"S1": 0.9})])
     assert "SIMULATED" not in " ".join(page_texts(write_report(plain, tmp_path / "p.pdf")))
+
+
+def test_a_bundle_declares_its_simulated_inputs(tmp_path):
+    import shutil
+
+    from fr_eval.inputs.bundle import load_bundle
+
+    assert "adjudication" in load_bundle(ROOT / "datasets" / "hamilton", check_media=False).simulated
+    bad = tmp_path / "b"
+    shutil.copytree(ROOT / "datasets" / "hamilton", bad)
+    spec = bad / "deployment.yaml"
+    text = spec.read_text()
+    for wrong, needle in (("simulated:\n  stops: made up\n", "unknown key 'stops'"),
+                          ("simulated: [adjudication]\n", "one line saying how")):
+        spec.write_text(re.sub(r"simulated:\n  adjudication: [^\n]*\n", wrong, text))
+        with pytest.raises(InputError, match=re.escape(needle)):
+            load_bundle(bad, check_media=False)

@@ -18,11 +18,14 @@ from fr_eval.report import figures
 from fr_eval.report.format import cell, fraction, interval, number, one_in, stage_share
 from fr_eval.report.model import (
     APPENDIX,
+    FINDINGS_INTRO,
     SECTIONS,
     ReportModel,
     aph_caption,
     base_rate_caption,
+    derived_line,
     det_caption,
+    waterfall_caption,
     whatif_text,
 )
 from fr_eval.store.atomic import write_text
@@ -79,9 +82,7 @@ def _answer(model: ReportModel) -> str:
         out.append('<div class="flag"><b>SIMULATED INPUTS</b>' + "".join(f"<p>{escape(x)}</p>" for x in model.simulated)
                    + "</div>")
     if model.findings:
-        out.append("<p>Each party's figure, recomputed on this deployment's counts: the counts, what is divided by "
-                   "what, and the 95% interval. They are not rival measurements of one accuracy; each divides a "
-                   "different count.</p><ul>")
+        out.append(f"<p>{escape(FINDINGS_INTRO)}</p><ul>")
         out += [f"<li><b>{escape(f.label)}</b> ({escape(f.parties)}, per {escape(f.unit)}): {escape(f.sentence)}: "
                 f"<b>{escape(f.value)}</b>.</li>" for f in model.findings]
         out.append("</ul>")
@@ -96,17 +97,11 @@ def _answer(model: ReportModel) -> str:
                             cell(c.computed) if c.computed is not None else c.reason] for c in published],
                           [f"v-{c.status}" for c in published]))
     if derived:
-        out.append("<p><small>Derived figures (fr-eval's arithmetic on the published counts, not anyone's claim): "
-                   + escape("; ".join(f"{c.text or c.id}: {c.reported}, {c.status.replace('_', ' ')}"
-                                      for c in derived)) + ".</small></p>")
+        out.append(f"<p><small>{escape(derived_line(derived))}</small></p>")
     if not rec.claims:
         out.append("<p><small>This input states no published claim to check.</small></p>")
     flag = model.flag("adjudication")
-    out.append(_figure(figures.waterfall_png(rec.waterfall, model.waterfall_marks, flag),
-                       "Figure 1. What happened to the alerts: each bar counts the alerts that reached a stage (from "
-                       "the waterfall counts of this input); hatched, those lost on the way and why. Each bracket is a "
-                       "party's figure, drawn from the stage it divides by to the stage it counts."
-                       + (f" {flag}." if flag else ""),
+    out.append(_figure(figures.waterfall_png(rec.waterfall, model.waterfall_marks, flag), waterfall_caption(model),
                        alt=_waterfall_alt(model)))
     out.append("<p><small>" + escape(f"Reviewer: {model.review.byline()} (section 2)." if model.review is not None
                                      else "No reviewer statement was supplied (section 2).") + "</small></p>")

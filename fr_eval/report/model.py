@@ -165,6 +165,8 @@ class ReportModel:
     #: what is simulated: "" when nothing; else one sentence each, shown on page 1 and beside every figure
     simulated_adjudication: str = ""
     synthetic: str = ""
+    #: other inputs the bundle declares simulated (truth, footage, watchlist) -> the sentence
+    simulated_other: dict[str, str] = field(default_factory=dict)
     #: whether the base-rate figure is a what-if from stated claims (not measured), and why there is none
     base_rate_whatif: bool = False
     base_rate_note: str = ""
@@ -177,7 +179,7 @@ class ReportModel:
     @property
     def simulated(self) -> list[str]:
         """Every simulated input, one sentence each (page 1)."""
-        return [x for x in (self.synthetic, self.simulated_adjudication) if x]
+        return [x for x in (self.synthetic, self.simulated_adjudication, *self.simulated_other.values()) if x]
 
     def flag(self, *uses: str) -> str:
         """The label a figure carries when an input it uses is simulated (``uses``: "adjudication", "truth",
@@ -186,7 +188,8 @@ class ReportModel:
         if self.synthetic:
             flags.append("SYNTHETIC deployment: rendered footage, known truth")
         if self.simulated_adjudication and "adjudication" in uses:
-            flags.append("SIMULATED adjudication: an operator model, not real officers")
+            flags.append("SIMULATED adjudication: not real officers")
+        flags += [f"SIMULATED {name}" for name in self.simulated_other if name in uses]
         return "; ".join(flags)
 
 
@@ -271,6 +274,26 @@ def waterfall_marks(rec) -> list[tuple[str, str, list[str]]]:
             groups.setdefault((num, den), []).append(
                 f"{fraction(r.numerator, r.denominator)} = {percent(r.value)} {words} ({METHODS[mid].parties()})")
     return [(num, den, lines) for (num, den), lines in groups.items()]
+
+
+#: the sentence that introduces the findings on page 1 (PDF and HTML)
+FINDINGS_INTRO = ("Each party's figure, recomputed on this deployment's counts: the counts, what is divided by what, "
+                  "and the 95% interval. They are not rival measurements of one accuracy; each divides a different "
+                  "count.")
+
+
+def waterfall_caption(model: ReportModel) -> str:
+    """What Figure 1 shows and from which counts (PDF and HTML)."""
+    flag = model.flag("adjudication")
+    return ("Figure 1. What happened to the alerts: each bar counts the alerts that reached a stage (from the "
+            "waterfall counts of this input); hatched, those lost on the way and why. Each bracket is a party's "
+            "figure, drawn from the stage it divides by to the stage it counts." + (f" {flag}." if flag else ""))
+
+
+def derived_line(checks) -> str:
+    """The derived figures, on one line apart from the published claims (page 1)."""
+    return ("Derived figures (fr-eval's arithmetic on the published counts, not anyone's claim): "
+            + "; ".join(f"{c.text or c.id}: {c.reported}, {c.status.replace('_', ' ')}" for c in checks) + ".")
 
 
 def det_caption(model: ReportModel) -> str:
@@ -445,6 +468,8 @@ def _run_model(path: Path, stats, rec, generated: str, *, redact: bool, gallery:
              ("Adjudication", ("SIMULATED by fr-eval's operator model (seed "
                                f"{(stats.adjudication_source or {}).get('seed', '?')}), not recorded")
               if (stats.adjudication_source or {}).get("kind") == "simulated" else
+              f"SIMULATED: {bundle.simulated['adjudication']}"
+              if bundle is not None and "adjudication" in bundle.simulated else
               "yes (adjudication.csv)" if stats.has_adjudication else "no: operational methods cannot be computed"),
              ("Operated threshold", f"{stats.threshold:g} ({manifest.get('matcher', {}).get('name', '?')} "
                                     "similarity scale)")]
@@ -455,11 +480,16 @@ def _run_model(path: Path, stats, rec, generated: str, *, redact: bool, gallery:
                         facts=facts, threshold=stats.threshold, headlines=_headlines(rec),
                         signature=rec.signature.short(), reconciliation=rec, footage_hours=stats.footage_hours,
                         sources=list(getattr(bundle, "sources", []) or []))
-    if adj.get("kind") == "simulated":
+    declared = bundle.simulated if bundle is not None else {}
+    if adj.get("kind") == "simulated" or "adjudication" in declared:
+        how = (f"by fr-eval's operator model (seed {adj.get('seed', '?')}), not recorded"
+               if adj.get("kind") == "simulated" else f"({declared['adjudication']})")
         model.simulated_adjudication = (
-            f"The adjudication (what officers did with each alert) is SIMULATED by fr-eval's operator model "
-            f"(seed {adj.get('seed', '?')}), not recorded: every operational figure (verified precision, stops, "
-            "the waterfall) describes that model, not real officers.")
+            f"The adjudication (what officers did with each alert) is SIMULATED {how}: every operational figure "
+            "(verified precision, stops, the waterfall) describes it, not real officers.")
+    for name in ("truth", "footage", "watchlist"):
+        if name in declared:
+            model.simulated_other[name] = f"The {name} is SIMULATED ({declared[name]})."
     if synthetic:
         gen = synthetic.get("generator", "fr-eval") if isinstance(synthetic, dict) else "fr-eval"
         model.synthetic = (f"The deployment is SYNTHETIC ({gen}): footage rendered from face photos with exactly "

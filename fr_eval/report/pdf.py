@@ -42,11 +42,14 @@ from fr_eval.report import figures
 from fr_eval.report.format import cell, fraction, interval, number, one_in, stage_share
 from fr_eval.report.model import (
     APPENDIX,
+    FINDINGS_INTRO,
     SECTIONS,
     ReportModel,
     aph_caption,
     base_rate_caption,
+    derived_line,
     det_caption,
+    waterfall_caption,
     whatif_text,
 )
 from fr_eval.store.atomic import atomic_path
@@ -274,9 +277,7 @@ def _answer_page(model: ReportModel, st) -> list:
         out += [_flag_box(model.simulated, st), Spacer(1, 2 * mm)]
     out.append(Paragraph("Findings", st["h1"]))
     if model.findings:
-        out.append(_p("Each party's figure, recomputed on this deployment's counts: the counts, what is divided by "
-                      "what, and the 95% interval. They are not rival measurements of one accuracy; each divides a "
-                      "different count.", st["body"]))
+        out.append(_p(FINDINGS_INTRO, st["body"]))
         for f in model.findings:
             out.append(Paragraph(f"\u2022 <b>{escape(f.label)}</b> ({escape(f.parties)}, per {escape(f.unit)}): "
                                  f"{escape(f.sentence)}: <b>{escape(f.value)}</b>.", st["finding"]))
@@ -295,17 +296,12 @@ def _answer_page(model: ReportModel, st) -> list:
         out.append(_table(rows, [60 * mm, 34 * mm, 16 * mm, 22 * mm, WIDTH - 132 * mm], st, extra=_verdict_colours(
             published)))
     if derived:
-        out.append(_p("Derived figures (fr-eval's arithmetic on the published counts, not anyone's claim): "
-                      + "; ".join(f"{c.text or c.id}: {c.reported}, {c.status.replace('_', ' ')}" for c in derived)
-                      + ".", st["small"]))
+        out.append(_p(derived_line(derived), st["small"]))
     if not rec.claims:
         out.append(_p("This input states no published claim to check.", st["small"]))
     flag = model.flag("adjudication")
     out += _figure(figures.waterfall_png(rec.waterfall, model.waterfall_marks, flag), WIDTH * 0.8,
-                   "Figure 1. What happened to the alerts: each bar counts the alerts that reached a stage (from the "
-                   "waterfall counts of this input); hatched, those lost on the way and why. Each bracket is a "
-                   "party's figure, drawn from the stage it divides by to the stage it counts."
-                   + (f" {flag}." if flag else ""), st)
+                   waterfall_caption(model), st)
     review = (f"Reviewer: {model.review.byline()} -- statement in section 2." if model.review is not None else
               "No reviewer statement was supplied (section 2).")
     out.append(_p(review, st["small"]))
