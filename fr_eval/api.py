@@ -17,15 +17,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fr_eval.counting.groups import Breakdown
-from fr_eval.counting.reconcile import Reconciliation
-from fr_eval.counting.score import Scores
-from fr_eval.thresholds.compare import Comparison
-from fr_eval.thresholds.gate import Judgement, Policy
-from fr_eval.thresholds.sweep import Sweep
-from fr_eval.thresholds.targets import ThresholdChoice
+if TYPE_CHECKING:   # imported where used: a counts file is answered without NumPy, pandas or SciPy
+    from fr_eval.counting.groups import Breakdown
+    from fr_eval.counting.reconcile import Reconciliation
+    from fr_eval.counting.score import Scores
+    from fr_eval.counting.side_by_side import SideBySide
+    from fr_eval.thresholds.compare import Comparison
+    from fr_eval.thresholds.gate import Judgement, Policy
+    from fr_eval.thresholds.sweep import Sweep
+    from fr_eval.thresholds.targets import ThresholdChoice
 
 
 def load(path: str | Path, *, plants_only: bool = False, strict: bool = False):
@@ -50,6 +52,19 @@ def reconcile(source: str | Path, *, ci: str = "clopper-pearson", plants_only: b
     from fr_eval.counting.reconcile import reconcile as run
 
     return run(source, ci=ci, plants_only=plants_only, cluster_by=cluster_by, seed=seed, strict=strict)
+
+
+def reconcile_many(sources: Sequence[str | Path], *, ci: str = "clopper-pearson", plants_only: bool = False,
+                   cluster_by: str = "subject", seed: int = 0, strict: bool = False) -> SideBySide:
+    """Several deployments side by side: each reconciled as :func:`reconcile` does, lined up by method.
+
+    >>> sbs = reconcile_many(["datasets/published/essex-2019.yaml", "datasets/published/npl-2023.yaml"])
+    >>> sbs.cell("verified_precision", 0).format()             # doctest: +SKIP
+    '8/42 = 19.0% [8.6%, 34.1%] per alert'
+    """
+    from fr_eval.counting.side_by_side import side_by_side
+
+    return side_by_side(sources, ci=ci, plants_only=plants_only, cluster_by=cluster_by, seed=seed, strict=strict)
 
 
 @dataclass
@@ -100,7 +115,7 @@ def gate(run: str | Path, policy: str | Path | Policy, *, ci: str = "clopper-pea
          strict: bool = False) -> tuple[Policy, Judgement]:
     """A run judged against a policy file (at the policy's threshold, if it names one)."""
     from fr_eval.counting.load import load_statistics
-    from fr_eval.thresholds.gate import judge, load_policy
+    from fr_eval.thresholds.gate import Policy, judge, load_policy
 
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
     return pol, judge(load_statistics(run, strict=strict), pol, ci=ci)
@@ -114,11 +129,12 @@ def verify(run: str | Path) -> list[str]:
 
 
 def report(source: str | Path, out: str | Path, *, fmt: str | None = None, redact: bool = True,
-           command: str | None = None) -> Path:
-    """Render the audit report of a run or a counts file (PDF or HTML), written whole or not at all."""
+           command: str | None = None, review: str | Path | None = None) -> Path:
+    """Render the audit report of a run or a counts file (PDF or HTML), written whole or not at all; ``review``
+    is the reviewer's statement (Markdown or YAML), shown after the findings with its SHA-256 in the provenance."""
     from fr_eval.report import write_report
 
-    return write_report(source, out, fmt=fmt, redact=redact, command=command)
+    return write_report(source, out, fmt=fmt, redact=redact, command=command, review=review)
 
 
 def import_scores(files: str | Path | Sequence[str | Path], out: str | Path, *, fmt: str | None = None,

@@ -47,6 +47,8 @@ def test_pyeer_pair(capsys):
     pair = [str(PARITY / "pyeer" / "exp2_true.txt"), str(PARITY / "pyeer" / "exp2_false.txt")]
     code, out, err = run_cli(["metrics", *pair, "--n-boot", "0"], capsys)
     assert code == 0, err
+    assert all(len(line) <= 100 for line in out.splitlines())       # fitted to the terminal
+    out = " ".join(out.split())                                      # the header wraps at spaces
     assert "format pyeer" in out and "180 genuine, 3,619 impostor" in out and "no interval (--n-boot 0)" in out
 
 

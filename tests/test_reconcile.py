@@ -114,10 +114,10 @@ def test_essex_base_rate_and_grid():
     lo, hi = br.prevalence_range
     assert lo < br.prevalence < hi
     g = br.grid
-    one = g[g["watchlist_factor"] == 1.0].sort_values("prevalence")
-    assert one["expected_precision"].is_monotonic_increasing      # more wanted people -> higher precision
-    at = g[g["prevalence"] == 1e-3].sort_values("watchlist_factor")
-    assert at["expected_precision"].is_monotonic_decreasing       # bigger watchlist -> more false alerts
+    one = [r["expected_precision"] for r in sorted(g, key=lambda r: r["prevalence"]) if r["watchlist_factor"] == 1.0]
+    assert one == sorted(one) and len(one) > 3                    # more wanted people -> higher precision
+    at = [r["expected_precision"] for r in sorted(g, key=lambda r: r["watchlist_factor"]) if r["prevalence"] == 1e-3]
+    assert at == sorted(at, reverse=True) and len(at) > 3         # bigger watchlist -> more false alerts
 
 
 def test_explanation_is_generated_from_the_numbers():

@@ -37,8 +37,9 @@ format_option = click.option(
 @click.option("--n-boot", type=click.IntRange(min=0), default=1000, show_default=True,
               help="Bootstrap replicates for EER, ROCCH-EER and AUC intervals (0: none; cost grows with the list).")
 @strict_option
+@click.option("--wide", is_flag=True, help="Every column on one line (no fitting to 100 columns).")
 @json_option
-def metrics(files, fmt, fta, target_fmr, target_fnmr, target_fpir, identification, ci, seed, n_boot, strict,
+def metrics(files, fmt, fta, target_fmr, target_fnmr, target_fpir, identification, ci, seed, n_boot, strict, wide,
             as_json):
     """EER, ROCCH-EER, AUC, FNMR @ FMR, FMR @ FNMR and FTA of a score list; FNIR @ FPIR, DIR and CMC of
     an open-set list.  FILES may also be one run made by `fr-eval scores import`.  Every rate with its
@@ -62,7 +63,7 @@ def metrics(files, fmt, fta, target_fmr, target_fnmr, target_fpir, identificatio
     else:
         from fr_eval.report.metrics_text import metrics_text
 
-        click.echo(metrics_text(result))
+        click.echo(metrics_text(result, wide=wide))
 
 
 @click.group()

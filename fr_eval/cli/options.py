@@ -9,6 +9,9 @@ import click
 
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+wide_option = click.option("--wide", is_flag=True,
+                           help="Every column on one line, however wide (default: fit 100 columns, wrapping cells or "
+                                "leaving columns out, and saying which).")
 ci_option = click.option("--ci", "ci", type=click.Choice(["clopper-pearson", "wilson", "bootstrap"]),
                          default="clopper-pearson", show_default=True,
                          help="95% interval: exact Clopper-Pearson, Wilson, or a cluster bootstrap (in the signature).")

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
 
 import click
 
-from fr_eval.cli.options import ci_option, echo_json, json_option, plants_option, strict_option
-
-
-def _cell(r) -> str:
-    from fr_eval.counting.rates import Rate
-
-    if not isinstance(r, Rate):
-        return "-"
-    return r.format(unit=False)
+from fr_eval.cli.options import ci_option, echo_json, json_option, plants_option, strict_option, wide_option
 
 
 @click.command()
@@ -40,11 +31,12 @@ def _cell(r) -> str:
 @ci_option
 @strict_option
 @json_option
-def sweep(run, n_thresholds, at, target_fpir, target_tpir, on, by, csv_path, plot, plants_only, ci, strict, as_json):
+@wide_option
+def sweep(run, n_thresholds, at, target_fpir, target_tpir, on, by, csv_path, plot, plants_only, ci, strict, as_json,
+          wide):
     """Every counting method of RUN as a function of threshold, from stored scores (no re-replay)."""
     from fr_eval import api
-    from fr_eval.report.text import table
-    from fr_eval.signature import number
+    from fr_eval.report.text import sweep_text
 
     res = api.sweep(run, thresholds=n_thresholds, at=at, target_fpir=target_fpir, target_tpir=target_tpir, on=on,
                     by=by, plants_only=plants_only, ci=ci, strict=strict)
@@ -59,39 +51,7 @@ def sweep(run, n_thresholds, at, target_fpir, target_tpir, on, by, csv_path, plo
     if as_json:
         echo_json(res.to_dict())
         return
-    rows = []
-    for p in res.sweep.points:
-        aph = "-" if p.alerts_per_hour is None else p.alerts_per_hour.format()
-        rows.append([number(p.threshold) + (" *" if p.operated else ""), _cell(p.rates["tpir"]),
-                     _cell(p.rates["fpir"]), _cell(p.rates["false_alert_rate"]), _cell(p.rates["precision"]),
-                     str(p.alerts), aph])
-    click.echo(table(["threshold", "tpir (per passage)", "fpir (per passage)", "false alerts per face",
-                      "precision (per alert)", "alerts", "alerts/hour"], rows, "lllllrl"))
-    exact = res.sweep.exact_above
-    click.echo("* operated threshold.  Thresholds are used exactly as printed; a score equal to the threshold "
-               f"alerts.  95% intervals: {ci} (per face and per hour: exact Poisson)"
-               + (f".  Alert counts are exact above {number(exact)} (top-k stored per track)."
-                  if math.isfinite(exact) else "."))
-    for c in res.targets:
-        if c.threshold is None:
-            click.echo(f"target {c.target} ({c.on}): {c.reason}")
-            continue
-        click.echo(f"target {c.target} ({'on the 95% bound' if c.on == 'ci' else 'point value'}): thresholds "
-                   f"{c.interval.text() if c.interval else '-'} meet it; recommended {number(c.threshold)}: "
-                   f"tpir {_cell(c.rates['tpir'])}, fpir {_cell(c.rates['fpir'])}")
-        click.echo(f"  why: {c.rule}" + (f"; bob.measure's point: {number(c.bob_threshold)}"
-                                         if c.bob_threshold is not None else ""))
-        if c.reason:
-            click.echo(f"  note: {c.reason}")
-    for g in res.groups:
-        click.echo(f"\n{g.method} by {g.by} at threshold {number(g.threshold)}" + (f" ({g.note})" if g.note else ""))
-        for name, r in g.rates.items():
-            warn = f"  ! {g.warnings[name]}" if name in g.warnings else ""
-            click.echo(f"  {name:<16} {_cell(r)}{warn}")
-        if g.test is not None:
-            p = "-" if g.test.p_value is None else f"{g.test.p_value:.3g}"
-            click.echo(f"  {g.test.test}: p = {p}" + ("  SIGNIFICANT DIFFERENCE" if g.test.significant else ""))
-    click.echo(f"signature  {res.sweep.signature.short()}")
+    click.echo(sweep_text(res, ci, wide=wide))
 
 
 @click.command()
@@ -102,30 +62,17 @@ def sweep(run, n_thresholds, at, target_fpir, target_tpir, on, by, csv_path, plo
 @ci_option
 @strict_option
 @json_option
-def compare(run_a, run_b, allow_mismatch, ci, strict, as_json):
+@wide_option
+def compare(run_a, run_b, allow_mismatch, ci, strict, as_json, wide):
     """Compare two runs on the same footage: methods side by side and paired McNemar tests."""
     from fr_eval import api
-    from fr_eval.report.text import table
+    from fr_eval.report.text import compare_text
 
     result = api.compare(run_a, run_b, allow_mismatch=allow_mismatch, ci=ci, strict=strict)
     if as_json:
         echo_json(result.to_dict())
         return
-    rows = []
-    for r in result.rows:
-        a, b = r["a"], r["b"] or {}
-        diff = "-" if r["difference"] is None else r["difference"]["text"]
-        rows.append([r["id"], a.get("text", "-") if a.get("available") else "-",
-                     b.get("text", "-") if b.get("available") else "-", diff])
-    click.echo(table(["method", "A", "B", "B - A (Newcombe 95%)"], rows, "llll"))
-    for t in result.tests:
-        click.echo(f"McNemar, {t.what}: A only {t.a_only}, B only {t.b_only}, p = {t.p_value:.3g}"
-                   + ("  SIGNIFICANT" if t.significant else ""))
-    for n in result.notes:
-        click.echo(f"note: {n}")
-    if result.differs:
-        click.echo(f"what differs: {', '.join(result.differs)}")
-    click.echo(f"A  {result.a}\nB  {result.b}")
+    click.echo(compare_text(result, wide=wide))
 
 
 @click.command()

@@ -9,11 +9,14 @@ first (a missing, extra or changed part is refused, never scored), and its bundl
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fr_eval.counting.counts_file import load_counts
 from fr_eval.counting.funnel import Funnel
-from fr_eval.counting.statistics import RunStatistics, footage_hours_of
 from fr_eval.errors import InputError
+
+if TYPE_CHECKING:   # NumPy and pandas load only when a run folder is read, not for a counts file
+    from fr_eval.counting.statistics import RunStatistics
 
 
 def load_statistics(run: str | Path, *, plants_only: bool = False, strict: bool = False) -> RunStatistics:
@@ -36,6 +39,7 @@ def load_statistics(run: str | Path, *, plants_only: bool = False, strict: bool 
     >>> stats = load_statistics("runs/demo")              # doctest: +SKIP
     >>> stats.passages[["passage_id", "mated_score"]]      # doctest: +SKIP
     """
+    from fr_eval.counting.statistics import RunStatistics, footage_hours_of
     from fr_eval.inputs.bundle import load_bundle
     from fr_eval.store.runs import open_run, read_table, verify_parts
 

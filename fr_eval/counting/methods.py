@@ -28,8 +28,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from fr_eval.counting.funnel import Funnel
 from fr_eval.counting.intervals import CI_METHODS, poisson_exact
 from fr_eval.counting.rates import Bounds, Rate, Result, Unavailable
@@ -65,12 +63,20 @@ SENTENCES: dict[str, str] = {
 
 @dataclass(frozen=True)
 class KnownAs:
-    """Who uses a method, the figure they published with it, and where."""
+    """Who uses a method, what they call it, and where.
+
+    ``term`` is the party's name for the method ("FPIR", "positive predictive value"): true of every deployment.
+    ``figure`` is a number they published with it and ``about`` the deployment that number describes ("wrong on 7
+    of 8 alerts", about "the Met's 2020 deployments"): true of that deployment only, so it is listed as a source
+    of the method (:meth:`Method.published`), never printed as if it described the figures of another row.
+    """
 
     party: str
-    figure: str
+    term: str
     citation: str
     url: str = ""
+    figure: str = ""
+    about: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,7 +123,16 @@ class Method:
         return best or ()
 
     def used_by(self) -> str:
-        return "; ".join(f"{k.party} ({k.figure})" if k.figure else k.party for k in self.known_as)
+        """The parties that use the method, with their name for it: never a figure about one deployment."""
+        return "; ".join(f"{k.party} ({k.term})" if k.term else k.party for k in dict.fromkeys(self.known_as))
+
+    def parties(self) -> str:
+        """The parties' names alone, once each (the terminal's "used by" column)."""
+        return "; ".join(dict.fromkeys(k.party for k in self.known_as))
+
+    def published(self) -> list[str]:
+        """The figures parties published with this method, each with the deployment it describes and where."""
+        return [f"{k.party}: {k.figure}, about {k.about}" for k in self.known_as if k.figure]
 
     def source(self) -> str:
         return "; ".join(k.citation + (f" <{k.url}>" if k.url else "") for k in self.known_as if k.citation)
@@ -149,8 +164,8 @@ NIST_FIVE = ("P. Grother, G. Quinn, M. Ngan, Face In Video Evaluation (FIVE): Fa
              "Subjects, NISTIR 8173, 2017", "https://doi.org/10.6028/NIST.IR.8173")
 
 
-def _k(party: str, figure: str, src: tuple[str, str]) -> KnownAs:
-    return KnownAs(party, figure, src[0], src[1])
+def _k(party: str, term: str, src: tuple[str, str], figure: str = "", about: str = "") -> KnownAs:
+    return KnownAs(party, term, src[0], src[1], figure, about)
 
 
 # -- count functions ----------------------------------------------------------------------
@@ -195,7 +210,8 @@ _METHOD_LIST = [
                     "detected counts as a miss."),
         unit="passage", numerator="watchlisted passages with a correct alert (any rank)",
         denominator="watchlisted passages", requires=_TPIR_REQ, counts=_tpir_counts,
-        known_as=(_k("Metropolitan Police", "70%", MET_2020), _k("NPL", "89% at threshold 0.6", NPL_2023),
+        known_as=(_k("Metropolitan Police", "success rate", MET_2020, "70%", "its LFR system in 2020"),
+                  _k("NPL", "TPIR", NPL_2023, "89% at threshold 0.6", "the NEC system tested in 2022-23"),
                   _k("ISO/IEC 19795-1 (as 1 - FNIR)", "", ISO_19795)),
         notes="Per passage, not per person and not per frame: a person who walks past three times is three trials."),
     Method(
@@ -241,7 +257,8 @@ _METHOD_LIST = [
         unit="face", numerator="false alerts", denominator="faces processed",
         requires=(("false_alerts", "faces_processed"), ("nonwatchlist_false_alerts", "faces_processed")),
         counts=_far_counts,
-        said_as="one_in", known_as=(_k("Metropolitan Police", "1 in 1,000", MET_2020),),
+        said_as="one_in",
+        known_as=(_k("Metropolitan Police", "false alert rate", MET_2020, "1 in 1,000", "its LFR system in 2020"),),
         notes=("Alerts per face, not a share of alerts: it says nothing about how many alerts are right. A rate of "
                "events per face (one face can raise alerts on several subjects), so its interval is the exact "
                "Poisson one."), kind="rate"),
@@ -256,19 +273,19 @@ _METHOD_LIST = [
         definition="False alerts divided by all alerts: 1 - precision on the same counts.",
         unit="alert", numerator="false alerts", denominator="alerts",
         requires=(("false_alerts", "alerts"),), counts=_pair("false_alerts", "alerts"),
-        known_as=(_k("The Times on the Met's 2020 deployments", "wrong on 7 of 8 alerts", TIMES_2021),)),
+        known_as=(_k("The Times", "", TIMES_2021, "wrong on 7 of 8 alerts", "the Met's 2020 deployments"),)),
     Method(
         id="verified_precision", label="Verified precision", family="operational",
         definition="Alerts verified correct after a stop, divided by all alerts.",
         unit="alert", numerator="alerts verified correct", denominator="alerts",
         requires=(("verified_correct", "alerts"),), counts=_pair("verified_correct", "alerts"),
-        known_as=(_k("Essex review", "19% (8/42)", ESSEX),)),
+        known_as=(_k("Essex review", "verifiably accurate", ESSEX, "19% (8/42)", "the Met's 2018-19 trials"),)),
     Method(
         id="stopped_precision", label="Precision among stops", family="operational",
         definition="Alerts verified correct, divided by the alerts that led to a stop.",
         unit="stop", numerator="alerts verified correct", denominator="people stopped",
         requires=(("verified_correct", "stopped"),), counts=_pair("verified_correct", "stopped"),
-        known_as=(_k("Essex review counts", "36% (8/22)", ESSEX),)),
+        known_as=(_k("Essex review counts", "", ESSEX, "36% (8/22)", "the Met's 2018-19 trials"),)),
     Method(
         id="false_share", label="Share of alerts not verified correct", family="operational",
         complement_of="verified_precision",
@@ -276,13 +293,14 @@ _METHOD_LIST = [
                     "all alerts: 1 - verified_precision."),
         unit="alert", numerator="alerts not verified correct", denominator="alerts",
         requires=(("verified_correct", "alerts"),), counts=_complement(_pair("verified_correct", "alerts")),
-        known_as=(_k("Sky News, the Guardian and campaigners", "81% inaccurate (34/42)", SKY_81),)),
+        known_as=(_k("Sky News, the Guardian and campaigners", "inaccurate", SKY_81, "81% (34/42)",
+                     "the Met's 2018-19 trials"),)),
     Method(
         id="verified_false_share", label="Share of alerts verified incorrect", family="operational",
         definition="Alerts verified incorrect after a stop, divided by all alerts (a lower bound on the false share).",
         unit="alert", numerator="alerts verified incorrect", denominator="alerts",
         requires=(("verified_incorrect", "alerts"),), counts=_pair("verified_incorrect", "alerts"),
-        known_as=(_k("Essex review counts", "33% (14/42)", ESSEX),)),
+        known_as=(_k("Essex review counts", "", ESSEX, "33% (14/42)", "the Met's 2018-19 trials"),)),
     Method(
         id="precision_bounds", label="Bounds on precision", family="operational",
         definition=("From verified correct / alerts (every unresolved alert wrong) to (alerts - verified "
@@ -291,7 +309,7 @@ _METHOD_LIST = [
         unit="alert", numerator="verified correct (low) and alerts - verified incorrect (high)",
         denominator="alerts", requires=(("verified_correct", "verified_incorrect", "alerts"),),
         counts=_pair("verified_correct", "alerts"),
-        known_as=(_k("fr-eval, from the Essex counts", "19%-67%", ESSEX),)),
+        known_as=(_k("fr-eval", "", ESSEX, "19%-67%", "the Met's 2018-19 trials (Essex counts)"),)),
     Method(
         id="tpir_per_frame", label="TPIR per frame", family="per_frame",
         definition=("Face detections in watchlisted passages that belong to a track which raised the correct "
@@ -420,6 +438,8 @@ def cluster_intervals(methods: Sequence[Method], clusters: Sequence[Funnel], *, 
             names.append(m.id + ":upper")
     if not cols:
         return {}
+    import numpy as np
+
     mclu = len(clusters)
     num = np.array([c[0] for c in cols], dtype=float).T      # clusters x methods
     den = np.array([c[1] for c in cols], dtype=float).T
@@ -478,10 +498,12 @@ def results_frame(results: Sequence[Result]):
 
 def markdown_table() -> str:
     """The table of methods that ``docs/methods.md`` embeds (generated, never edited by hand)."""
-    lines = ["| id | unit | definition | numerator / denominator | known as |", "|---|---|---|---|---|"]
+    lines = ["| id | unit | definition | numerator / denominator | used by | published with it (about) |",
+             "|---|---|---|---|---|---|"]
     for m in METHODS.values():
-        known = "; ".join(f"{k.party}: {k.figure}" if k.figure else k.party for k in m.known_as)
-        lines.append(f"| `{m.id}` | {m.unit} | {m.definition} | {m.numerator} / {m.denominator} | {known} |")
+        published = "; ".join(f"{k.party}: {k.figure} (about {k.about})" for k in m.known_as if k.figure)
+        lines.append(f"| `{m.id}` | {m.unit} | {m.definition} | {m.numerator} / {m.denominator} | {m.used_by()} "
+                     f"| {published} |")
     return "\n".join(lines)
 
 

@@ -17,8 +17,8 @@ produced it:
 
 **The text form of a rate lives here and nowhere else** (terminal, PDF, HTML,
 signatures): :func:`percent`, :func:`one_in`, :func:`fraction`,
-:func:`format_rate`.  Tiny rates keep two significant figures and add
-"1 in N", so a non-zero count never prints as ``0.0% [0.0%, 0.0%]``.
+:func:`format_rate` (and :func:`format_value`, its value part, for sentences).
+Tiny rates keep two significant figures and add "1 in N", so a non-zero count never prints as ``0.0% [0.0%, 0.0%]``.
 """
 
 from __future__ import annotations
@@ -117,6 +117,23 @@ def format_rate(r: Rate | Unavailable | EventRate, *, unit: bool = True) -> str:
     if r.numerator and (r.value < 0.01 or r.extra.get("said_as") == "one_in"):
         text += f" ({one_in(r.value)})"
     return text + (f" per {r.unit}" if unit else "")
+
+
+def format_value(r: Rate) -> str:
+    """The value part of :func:`format_rate`, for a sentence that has already said the counts:
+    ``19.0% [8.6%, 34.1%]``, ``19.0% to 66.7% [8.6%, 80.4%]``, ``0.081% [0.033%, 0.17%] (1 in 1,230)``."""
+    if isinstance(r, Bounds) and r.high is not None:
+        text = f"{percent(r.value)} to {percent(r.high.value)}"
+    elif not r.denominator:
+        return "undefined"
+    else:
+        text = percent(r.value)
+    ci = interval_text(r.ci95)
+    if ci:
+        text += f" {ci}"
+    if r.numerator and (r.value < 0.01 or r.extra.get("said_as") == "one_in") and not isinstance(r, Bounds):
+        text += f" ({one_in(r.value)})"
+    return text
 
 
 # -- results -------------------------------------------------------------------------------------

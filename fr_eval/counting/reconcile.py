@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from fr_eval.counting.claims import STATUSES, ClaimCheck, check_claims, parse_reported, tally
 from fr_eval.counting.funnel import Funnel
 from fr_eval.counting.methods import METHODS, compute_all, result_dict
@@ -157,7 +155,9 @@ class BaseRate:
     prevalence: float
     prevalence_range: tuple[float, float]
     watchlist_size: int | None
-    grid: pd.DataFrame
+    #: expected precision over prevalences and watchlist sizes: one dict per point (watchlist_factor,
+    #: watchlist_size, prevalence, prevalence_one_in, false_alert_rate, expected_precision)
+    grid: list[dict[str, Any]]
     observed_prevalence: Rate | None = None
     precision_upper: float | None = None
     prevalence_upper: float | None = None
@@ -176,7 +176,7 @@ class BaseRate:
             "precision_upper": num(self.precision_upper), "implied_prevalence_upper": num(self.prevalence_upper),
             "observed_prevalence": None if self.observed_prevalence is None else self.observed_prevalence.to_dict(),
             "watchlist_size": self.watchlist_size,
-            "grid": self.grid.to_dict(orient="records"),
+            "grid": [dict(row) for row in self.grid],
         }
 
 
@@ -223,7 +223,7 @@ def base_rate(funnel: Funnel, results: Sequence[Result], *, tpir: float | None =
                          "watchlist_size": None if size is None else int(round(size * factor)),
                          "prevalence": p, "prevalence_one_in": 1 / p, "false_alert_rate": far_n,
                          "expected_precision": expected_precision(tpir, far_n, p)})
-    return BaseRate(tpir, t_from, false_alert_rate, f_from, prec, p_from, prev, rng, size, pd.DataFrame(rows),
+    return BaseRate(tpir, t_from, false_alert_rate, f_from, prec, p_from, prev, rng, size, rows,
                     observed_prevalence, upper, prev_upper)
 
 
@@ -307,18 +307,29 @@ def reconcile(source, *, ci: str = "clopper-pearson", plants_only: bool = False,
     >>> rec.rate("verified_precision").format()                  # doctest: +SKIP
     '8/42 = 19.0% [8.6%, 34.1%] per alert'
     """
-    from fr_eval.counting.counter import cluster_funnels
-    from fr_eval.counting.counter import funnel as run_funnel
     from fr_eval.counting.load import load_source
     from fr_eval.counting.signing import signature_for
-    from fr_eval.counting.statistics import RunStatistics
 
     if isinstance(source, (str, Path)):
         source = load_source(source, plants_only=plants_only, strict=strict)
     clusters = None
     observed_prev = None
     linking = ""
-    if isinstance(source, RunStatistics):
+    if isinstance(source, Funnel):
+        if plants_only:
+            raise InputError("--plants-only applies to replay runs",
+                             hint="a counts file gives plant_passages and plant_alerts directly")
+        funnel = source
+        kind, title = "counts", funnel.title or funnel.id
+        sources = list(funnel.sources)
+    else:
+        # a run: its counts come through the one counter (NumPy and pandas load only here)
+        from fr_eval.counting.counter import cluster_funnels
+        from fr_eval.counting.counter import funnel as run_funnel
+        from fr_eval.counting.statistics import RunStatistics
+
+        if not isinstance(source, RunStatistics):
+            raise TypeError(f"cannot reconcile a {type(source).__name__}")
         stats = source
         funnel = run_funnel(stats)
         if ci == "bootstrap":
@@ -334,15 +345,6 @@ def reconcile(source, *, ci: str = "clopper-pearson", plants_only: bool = False,
             k = int(stats.passages["watchlisted"].sum())
             observed_prev = Rate.of("observed_prevalence", k, n, "passage", ci_method="clopper-pearson",
                                     label="watchlisted share of passages")
-    elif isinstance(source, Funnel):
-        if plants_only:
-            raise InputError("--plants-only applies to replay runs",
-                             hint="a counts file gives plant_passages and plant_alerts directly")
-        funnel = source
-        kind, title = "counts", funnel.title or funnel.id
-        sources = list(funnel.sources)
-    else:
-        raise TypeError(f"cannot reconcile a {type(source).__name__}")
     signature = signature_for(source, ci=ci, seed=seed, cluster_by=cluster_by if ci == "bootstrap" else None)
     results = compute_all(funnel, ci=ci, clusters=clusters, seed=seed)
     stages = waterfall(funnel)
@@ -462,8 +464,8 @@ def explain(rec: Reconciliation) -> list[str]:
         if br.prevalence_upper:
             text += (f" If every unresolved alert had been right ({_pct(br.precision_upper)}), the prevalence "
                      f"would be about {one_in(br.prevalence_upper)}.")
-        g = br.grid[br.grid["watchlist_factor"] == 1.0]
-        pts = [(p, e) for p, e in zip(g["prevalence"], g["expected_precision"]) if p in (1e-4, 1e-3, 1e-2)]
+        pts = [(row["prevalence"], row["expected_precision"]) for row in br.grid
+               if row["watchlist_factor"] == 1.0 and row["prevalence"] in (1e-4, 1e-3, 1e-2)]
         if pts:
             text += " The same system would give " + ", ".join(
                 f"{_pct(e)} at {one_in(p)}" for p, e in pts) + "."

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fr_eval.counting.funnel import Funnel
 from fr_eval.counting.methods import N_BOOT
-from fr_eval.counting.statistics import RunStatistics
 from fr_eval.signature import Signature, for_counts, for_run, short_hash
+
+if TYPE_CHECKING:
+    from fr_eval.counting.statistics import RunStatistics
 
 
 def signature_for(source: RunStatistics | Funnel, *, threshold: float | None = None, ci: str = "clopper-pearson",
                   seed: int = 0, cluster_by: str | None = "subject") -> Signature:
     """The signature of figures computed from ``source`` at ``threshold`` (default: the operated one)."""
-    if isinstance(source, RunStatistics):
+    if not isinstance(source, Funnel):      # RunStatistics (not imported here: it brings pandas)
         return for_run(source.manifest or {}, threshold=source.threshold if threshold is None else threshold,
                        ci=ci, seed=seed, n_boot=N_BOOT, cluster_by=cluster_by, plants_only=source.plants_only,
                        adjudication=source.adjudication_source)

@@ -31,8 +31,10 @@ TOP_KEYS = {
     "schema": False, "id": True, "title": False, "place": True, "start_time": True, "conditions": True,
     "threshold": True, "matcher": False, "watchlist": True, "footage": True, "truth": False,
     "truth_boxes": False, "adjudication": False, "faces_processed": False, "demographics": False,
-    "sources": False, "notes": False, "synthetic": False,
+    "sources": False, "notes": False, "synthetic": False, "simulated": False,
 }
+#: inputs a bundle may declare simulated (``simulated: {adjudication: "why"}``); reports flag them
+SIMULATED_INPUTS = ("adjudication", "truth", "footage", "watchlist")
 FOOTAGE_KEYS = {"path": True, "camera": True, "start_time": False, "fps": False}
 
 WATCHLIST_COLUMNS = {"subject_id": True, "image": True, "category": False}
@@ -89,6 +91,11 @@ class Bundle:
     sources: list[dict[str, str]] = field(default_factory=list)
     notes: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def simulated(self) -> dict[str, str]:
+        """The inputs this bundle declares simulated, each with the line saying how (``simulated:``)."""
+        return {str(k): str(v).strip() for k, v in (self.raw.get("simulated") or {}).items()}
 
     @property
     def demographic_columns(self) -> list[str]:
@@ -173,6 +180,11 @@ def load_bundle(path: str | Path, *, check_media: bool = True) -> Bundle:
                 or not isinstance(src.get("url", ""), str) or set(src) - {"citation", "url"}:
             raise InputError(f"{where}: sources[{i}] must be a mapping {{citation: text, url: text}}, got {src!r}",
                              hint="e.g. - {citation: 'Force, deployment report, 2020', url: https://...}")
+    simulated = raw.get("simulated") or {}
+    if not isinstance(simulated, dict) or not all(isinstance(v, str) and v.strip() for v in simulated.values()):
+        raise InputError(f"{where}: simulated must map an input to one line saying how it was made",
+                         hint="e.g. simulated: {adjudication: 'a hand-written demo log'}")
+    _check_keys(simulated, dict.fromkeys(SIMULATED_INPUTS, False), f"{where}: simulated")
 
     footage = _footage(raw, root, start, where, check_media)
     demo_cols = list(BUILTIN_DEMOGRAPHICS) + [d for d in demographics if d not in BUILTIN_DEMOGRAPHICS]

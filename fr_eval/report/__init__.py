@@ -4,6 +4,7 @@
   a counts file into a plain :class:`~fr_eval.report.model.ReportModel`; it is the only place the report
   gets numbers, and it gets them from the counting modules (methods, reconcile, outcomes).
 * :mod:`fr_eval.report.gallery` -- the alert gallery: frame crops, watchlist images, redaction.
+* :mod:`fr_eval.report.review` -- the reviewer's statement (Markdown or YAML), parsed once for both layouts.
 * :mod:`fr_eval.report.figures` -- report figures drawn with matplotlib (PNG bytes).
 * :mod:`fr_eval.report.pdf` and :mod:`fr_eval.report.html` -- layout only.
 
@@ -21,7 +22,7 @@ FORMATS = ("pdf", "html")
 
 
 def write_report(source: str | Path, out: str | Path, *, fmt: str | None = None, redact: bool = True,
-                 command: str | None = None) -> Path:
+                 command: str | None = None, review: str | Path | None = None) -> Path:
     """Render the audit report of ``source`` (a run folder or a counts file) to ``out``.
 
     Parameters
@@ -31,6 +32,7 @@ def write_report(source: str | Path, out: str | Path, *, fmt: str | None = None,
     fmt : ``pdf`` or ``html`` (default: from the suffix of ``out``, else ``pdf``).
     redact : blur the faces of people not on the watchlist in the alert gallery.
     command : the command line that produced the report, as the caller gives it (printed in the provenance).
+    review : the reviewer's statement (:mod:`fr_eval.report.review`), or None (the report says none was supplied).
 
     Returns
     -------
@@ -47,7 +49,7 @@ def write_report(source: str | Path, out: str | Path, *, fmt: str | None = None,
         raise InputError(f"unknown report format {fmt!r}", hint=f"one of {', '.join(FORMATS)}")
     if out.exists() and out.is_dir():
         raise InputError(f"{out}: is a folder", hint="give the report's file name, e.g. reports/audit.pdf")
-    model = build_model(source, redact=redact, command=command)
+    model = build_model(source, redact=redact, command=command, review=review)
     if fmt == "pdf":
         from fr_eval.report.pdf import render_pdf
 

@@ -140,6 +140,9 @@ def gallery_items(run: Path, stats, *, redact: bool = True, decode: bool = True)
     if not len(a):
         return [], ["The run raised no alert at the operated threshold: the gallery is empty."]
     manifest = stats.manifest or {}
+    if manifest.get("source_kind") == "scorelist":
+        return [], [f"A score list has no faces to show: its {len(a):,} alerts are counted in every table and "
+                    "listed in the run's alerts table."]
     roots = [Path(p) for p in (manifest.get("bundle", {}).get("path"),) if isinstance(p, str) and p]
     tracks = stats.tracks.set_index("track_id")
     order = a.sort_values(["similarity", "alert_id"], ascending=[False, True]).reset_index(drop=True)

@@ -2,7 +2,9 @@
 
 Inline CSS, figures and gallery images as base64 data URIs, no scripts and
 nothing fetched from the network: the file can be mailed or archived as is.
-The same sections and numbers as the PDF (both read the same model).
+The same sections and numbers as the PDF (both read the same model): the answer
+first, then the contents; every figure has a caption and alt text saying what it
+shows; the reviewer's statement is the HTML markdown-it-py makes of it (raw HTML off).
 """
 
 from __future__ import annotations
@@ -14,7 +16,18 @@ from pathlib import Path
 from fr_eval import __version__
 from fr_eval.report import figures
 from fr_eval.report.format import cell, fraction, interval, number, one_in, stage_share
-from fr_eval.report.model import SECTIONS, ReportModel
+from fr_eval.report.model import (
+    APPENDIX,
+    FINDINGS_INTRO,
+    SECTIONS,
+    ReportModel,
+    aph_caption,
+    base_rate_caption,
+    derived_line,
+    det_caption,
+    waterfall_caption,
+    whatif_text,
+)
 from fr_eval.store.atomic import write_text
 
 CSS = """
@@ -27,7 +40,10 @@ tr.sig td{background:#f6f6f6;font-family:"DejaVu Sans Mono",monospace;font-size:
 tr.operated td{background:#fff3d6}code,.mono{font-family:"DejaVu Sans Mono",monospace;font-size:11px;
 word-break:break-all}.note{font-style:italic;color:#6b3d00}figure{margin:1em 0;text-align:center}
 figure img{max-width:100%}figcaption{font-size:12px;color:#444}.gallery img{height:120px}
-nav ol{line-height:1.8}
+nav ol{line-height:1.8}.flag{border:2px solid #D55E00;background:#fdeee4;padding:.4em .8em;color:#7a1f00}
+tr.v-reproduced td:nth-child(4){background:#e3f2e1}tr.v-contradicted td:nth-child(4){background:#fbe0dc}
+tr.v-rounding_inconsistent td:nth-child(4){background:#fff3d6}.review{border-left:4px solid #0072B2;padding-left:1em}
+#findings li{margin:.3em 0}
 """
 
 
@@ -39,20 +55,67 @@ def render_html(model: ReportModel, out: str | Path) -> Path:
 def html_text(model: ReportModel) -> str:
     e = escape
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>fr-eval audit report: {e(model.title)}</title>", f"<style>{CSS}</style></head><body>",
-             "<p>Live facial recognition accuracy audit</p>", f"<h1>{e(model.title)}</h1>",
+             "<header><p>Live facial recognition accuracy audit</p>", f"<h1>{e(model.title)}</h1>",
              _kv([("Input", model.source), ("Kind", "replay run" if model.kind == "run" else "counts file"),
                   ("Generated", f"{model.generated} by fr-eval {__version__}"), ("Signature", model.signature),
                   ("Faces in the gallery", "bystanders blurred" if model.redact else "NOT redacted (--no-redact)")]),
-             "<nav><h3>Contents</h3><ol>"
+             "</header>", _answer(model),
+             '<nav><h2 id="contents">Contents</h2><ol>'
              + "".join(f'<li><a href="#s{i}">{e(t)}</a></li>' for i, t in enumerate(SECTIONS, 1)) + "</ol></nav>"]
-    builders = (_summary, _reconciliation, _thresholds, _groups, _gallery, _method)
+    builders = (_detail, _review, _reconciliation, _thresholds, _groups, _gallery, _method)
     for i, (title, build) in enumerate(zip(SECTIONS, builders), 1):
-        parts.append(f'<h2 id="s{i}">{i} {e(title)}</h2>')
+        parts.append(f'<section><h2 id="s{i}">{i} {e(title)}</h2>')
         parts += [f'<p class="note">{e(n)}</p>' for n in model.unsupported.get(title, [])]
         parts.append(build(model))
+        parts.append("</section>")
     parts.append(f"<hr><p>fr-eval {__version__} audit report: {e(model.id)}</p></body></html>")
     return "\n".join(parts)
+
+
+def _answer(model: ReportModel) -> str:
+    """The answer, first: each party's figure, the claims' verdicts, the waterfall (page 1 of the PDF)."""
+    rec = model.reconciliation
+    out = ['<section id="findings"><h2>Findings</h2>']
+    if model.simulated:
+        out.append('<div class="flag"><b>SIMULATED INPUTS</b>' + "".join(f"<p>{escape(x)}</p>" for x in model.simulated)
+                   + "</div>")
+    if model.findings:
+        out.append(f"<p>{escape(FINDINGS_INTRO)}</p><ul>")
+        out += [f"<li><b>{escape(f.label)}</b> ({escape(f.parties)}, per {escape(f.unit)}): {escape(f.sentence)}: "
+                f"<b>{escape(f.value)}</b>.</li>" for f in model.findings]
+        out.append("</ul>")
+    else:
+        out.append(f"<p>{escape(rec.explanation[0] if rec.explanation else 'No counting method can be computed.')}</p>")
+    if model.score_metrics_summary:
+        out.append(f"<p>{escape(model.score_metrics_summary)}</p>")
+    published = [c for c in rec.claims if c.kind == "published"]
+    derived = [c for c in rec.claims if c.kind == "derived"]
+    if published:
+        out.append("<h3>Published claims, checked against these counts</h3>")
+        out.append(_table(["Claim", "By", "Reported", "Verdict", "Recomputed [95% interval]"],
+                          [[c.text or c.id, c.by or "-", c.reported, c.status.replace("_", " "),
+                            cell(c.computed) if c.computed is not None else c.reason] for c in published],
+                          [f"v-{c.status}" for c in published]))
+    if derived:
+        out.append(f"<p><small>{escape(derived_line(derived))}</small></p>")
+    if not rec.claims:
+        out.append("<p><small>This input states no published claim to check.</small></p>")
+    flag = model.flag("adjudication")
+    out.append(_figure(figures.waterfall_png(rec.waterfall, model.waterfall_marks, flag), waterfall_caption(model),
+                       alt=_waterfall_alt(model)))
+    out.append("<p><small>" + escape(f"Reviewer: {model.review.byline()} (section 2)." if model.review is not None
+                                     else "No reviewer statement was supplied (section 2).") + "</small></p>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _waterfall_alt(model: ReportModel) -> str:
+    rec = model.reconciliation
+    stages = "; ".join(f"{s.label}: {'not known' if s.count is None else f'{s.count:,}'}" for s in rec.waterfall)
+    marks = " ".join(line for _, _, lines in model.waterfall_marks for line in lines)
+    return f"Bar chart of the alert waterfall. {stages}. {marks}".strip()
 
 
 def _kv(rows) -> str:
@@ -73,16 +136,18 @@ def _img(data: bytes | None, mime: str, alt: str) -> str:
     return f'<img alt="{escape(alt)}" src="data:{mime};base64,{base64.b64encode(data).decode()}">'
 
 
-def _figure(png: bytes | None, caption: str) -> str:
+def _figure(png: bytes | None, caption: str, alt: str = "") -> str:
+    """A figure with its caption and alt text (the figure's numbers in words; the caption when none given)."""
     if png is None:
         return ""
-    return f"<figure>{_img(png, 'image/png', caption)}<figcaption>{escape(caption)}</figcaption></figure>"
+    return f"<figure>{_img(png, 'image/png', alt or caption)}<figcaption>{escape(caption)}</figcaption></figure>"
 
 
-def _summary(model: ReportModel) -> str:
-    out = ["<h3>Deployment</h3>", _kv(model.facts), "<h3>Every party's number, side by side</h3>",
-           "<p>Each row is one counting method on the same counts; the grey line under it is its signature.</p>",
-           '<table><tr><th>Method</th><th>Known as</th><th>Counts = value</th><th>95% interval</th><th>Unit</th>'
+def _detail(model: ReportModel) -> str:
+    out = ["<h3>Deployment</h3>", _kv(model.facts), "<h3>Every method these counts support</h3>",
+           "<p>Each row is one counting method on the same counts; the grey line under it is its signature. Methods "
+           "these counts cannot support are in the appendix.</p>",
+           '<table><tr><th>Method</th><th>Used by</th><th>Counts = value</th><th>95% interval</th><th>Unit</th>'
            "<th>In words</th></tr>"]
     for h in model.headlines:
         if not h.available:
@@ -95,57 +160,87 @@ def _summary(model: ReportModel) -> str:
             interval(r), h.unit, h.plain)) + "</tr>")
         out.append(f'<tr class="sig"><td colspan="6">{escape(h.signature + " = " + r.format())}</td></tr>')
     out.append("</table>")
-    claims = [p for p in model.reconciliation.explanation if p.startswith("Claims:")]
-    if claims:
-        out.append(f"<p>{escape(claims[0])} (Section 2 recomputes each.)</p>")
-    missing = [h for h in model.headlines if not h.available]
-    if missing:
-        out.append("<p><small>Not computable from this input: "
-                   + escape("; ".join(f"{h.method_id} ({h.missing})" for h in missing)) + ".</small></p>")
+    if model.methods:
+        out.append("<h3>Definitions</h3>")
+        for m in model.methods:
+            out.append(f"<p><b>{escape(m.label)}</b> (<code>{escape(m.id)}</code>, per {escape(m.unit)}). "
+                       f"{escape(m.definition)} <i>Numerator:</i> {escape(m.numerator)}. <i>Denominator:</i> "
+                       f"{escape(m.denominator)}." + (f" <i>Used by:</i> {escape(m.used_by)}." if m.used_by else "")
+                       + "</p>")
     return "\n".join(out)
+
+
+def _review(model: ReportModel) -> str:
+    r = model.review
+    if r is None:
+        return ('<p class="note">No reviewer statement was supplied. A reviewer adds one with <code>fr-eval report '
+                "SOURCE -o REPORT --review FILE</code> (Markdown or YAML, docs/formats.md); its SHA-256 then goes "
+                "into the provenance.</p>")
+    return (f"<p><small>By {escape(r.byline())}. Rendered as written; SHA-256 <code>{escape(r.sha256)}</code> (also "
+            f'in the provenance).</small></p><div class="review">{r.html()}</div>')
 
 
 def _reconciliation(model: ReportModel) -> str:
     rec = model.reconciliation
     alerts = rec.funnel.get("alerts")
     out = ["<h3>Alert waterfall</h3>",
-           _figure(figures.waterfall_png(rec.waterfall), "What happened to the alerts, stage by stage."),
            _table(["Stage", "Count", "Share of alerts", "Lost on the way"],
                   [[s.label, "not known" if s.count is None else f"{s.count:,}", stage_share(s.count, alerts),
                     ", ".join(f"{v} {k}" for k, v in s.dropped_as.items() if v)] for s in rec.waterfall]),
-           "<h3>Base rate</h3>"]
+           "<h3>Why the numbers differ</h3>"]
+    out += [f"<p>{escape(p)}</p>" for p in rec.explanation if not p.startswith("Base rate:")]
+    for kind, title in (("published", "Published claims, recomputed"),
+                        ("derived", "Derived figures (fr-eval's arithmetic on the published counts, not claims)")):
+        checks = [c for c in rec.claims if c.kind == kind]
+        if checks:
+            out.append(f"<h3>{escape(title)}</h3>")
+            out.append(_table(["Claim (by)", "Reported", "Method", "Recomputed [95% interval]", "Status", "Why"],
+                              [[(c.text or c.id) + (f" ({c.by})" if c.by else ""), c.reported, c.method,
+                                cell(c.computed) if c.computed is not None else "-", c.status.replace("_", " "),
+                                c.reason] for c in checks]))
+    out.append("<h3>Base rate" + (" (a what-if)" if model.base_rate_whatif else "") + "</h3>")
+    out += [f"<p>{escape(p)}</p>" for p in rec.explanation if p.startswith("Base rate:")]
     br = rec.base_rate
-    if br is not None:
-        point = (br.prevalence, br.precision.value) if br.prevalence and br.prevalence > 0 else None
-        out.append(_figure(figures.base_rate_png(model.base_rate_curves, point, br.prevalence_range,
-                                                 f"this deployment ({br.precision_from})"),
-                           f"Precision against the share of passers-by on the watchlist, for hit rate {br.tpir:.0%} "
-                           f"({br.tpir_from}) and false-alert rate {br.false_alert_rate:.3g} ({br.far_from})."))
-    out.append("<h3>Why the numbers differ</h3>")
-    out += [f"<p>{escape(p)}</p>" for p in rec.explanation]
-    if rec.claims:
-        out.append("<h3>Published claims, recomputed</h3>")
-        out.append(_table(["Claim (by)", "Reported", "Method", "Recomputed [95% interval]", "Status", "Why"],
-                          [[(c.text or c.id) + (f" ({c.by})" if c.by else ""), c.reported, c.method,
-                            cell(c.computed) if c.computed is not None else "-", c.status.replace("_", " "),
-                            c.reason] for c in rec.claims]))
+    if br is not None and model.base_rate_curves:
+        whatif = whatif_text(br, rec.claims) if model.base_rate_whatif else ""
+        flag = model.flag("adjudication" if br.precision_from == "verified_precision" else "truth")
+        caption = base_rate_caption(br, model, flag, whatif)
+        out.append(_figure(figures.base_rate_png(model.base_rate_curves, (br.prevalence, br.precision.value),
+                                                 br.prevalence_range,
+                                                 f"this deployment: precision {br.precision.numerator}/"
+                                                 f"{br.precision.denominator} ({br.precision_from}, measured)",
+                                                 whatif=whatif, flag=flag), caption,
+                           alt="Line chart: " + caption))
+    elif model.base_rate_note and model.base_rate_note not in model.unsupported.get("Reconciliation", []):
+        out.append(f'<p class="note">{escape(model.base_rate_note)}</p>')
     return "\n".join(out)
 
 
 def _thresholds(model: ReportModel) -> str:
     out = []
     if model.det is not None:
-        out.append(_figure(figures.det_png(model.det["points"], model.det["operated"]),
-                           "DET: FNIR against FPIR per passage as the threshold moves; red: operated threshold."))
+        flag = model.flag("truth")
+        cap = det_caption(model) + (f" {flag}." if flag else "")
+        out.append(_figure(figures.det_png(model.det["points"], model.det["operated"], flag), cap,
+                           alt="Step chart: " + cap))
     if model.sweep:
-        out.append(_figure(figures.alerts_per_hour_png(model.sweep, model.footage_hours),
-                           "Alerts per hour of footage at each threshold."))
+        flag = model.flag("footage")
+        cap = aph_caption(model) + (f" {flag}." if flag else "")
+        out.append(_figure(figures.alerts_per_hour_png(model.sweep, model.footage_hours, flag), cap,
+                           alt="Line chart: " + cap + " Values: " + "; ".join(
+                               f"threshold {r.threshold:g}: {r.alerts:,} alerts" for r in model.sweep)))
         out.append(_table(["Threshold", "Alerts", "Alerts per hour", "tpir", "fpir", "false_alert_rate", "precision"],
                           [[f"{r.threshold:g}" + (" (operated)" if r.operated else ""), f"{r.alerts:,}",
                             number(r.alerts_per_hour), cell(r.rates["tpir"]), cell(r.rates["fpir"]),
                             cell(r.rates["false_alert_rate"]), cell(r.rates["precision"])] for r in model.sweep],
                           ["operated" if r.operated else "" for r in model.sweep]))
         out.append(f"<p><small>{escape(model.sweep_note)}</small></p>")
+    if model.score_metrics:
+        out.append("<h3>The field's standard metrics of the score list</h3>")
+        out += [f"<p><small>{escape(line)}</small></p>" for line in model.score_metrics_head]
+        out.append(_table(["Metric", "Result", "Threshold"], [list(r) for r in model.score_metrics]))
+        out += [f"<p><small>{escape(n)}</small></p>" for n in model.score_metrics_notes]
+        out.append("<p><small>Definitions and the other tools' conventions: docs/metrics.md.</small></p>")
     return "\n".join(out)
 
 
@@ -162,6 +257,9 @@ def _groups(model: ReportModel) -> str:
 
 def _gallery(model: ReportModel) -> str:
     out = [f"<p>{escape(n)}</p>" for n in model.gallery_notes]
+    if model.gallery and model.flag("footage"):
+        out.insert(0, f'<p class="flag">{escape(model.flag("footage"))}: these faces are rendered, not people who '
+                      "passed a camera.</p>")
     if model.gallery:
         out.append('<table class="gallery"><tr><th>Watchlist photo</th><th>Best face of the track</th>'
                    "<th>Alert</th></tr>")
@@ -180,14 +278,17 @@ def _gallery(model: ReportModel) -> str:
     return "\n".join(out)
 
 
+def _appendix(model: ReportModel) -> str:
+    head = f'<h3 id="appendix">{escape(APPENDIX)}</h3>'
+    if not model.needs:
+        return head + "<p><small>None: every counting method fr-eval knows is supported by these counts.</small></p>"
+    return (head + "<p><small>fr-eval's other counting methods, which these counts cannot support (docs/methods.md "
+            "defines each).</small></p>" + _table(["Method", "Unit", "The counts it would need"],
+                                          [[f"{n.label} ({n.id})", n.unit, n.needs] for n in model.needs]))
+
+
 def _method(model: ReportModel) -> str:
-    out = ["<h3>Counting methods</h3>", "<p><small>Quoted from fr-eval's method registry "
-           "(fr_eval/counting/methods.py).</small></p>"]
-    for m in model.methods:
-        out.append(f"<p><b>{escape(m.label)}</b> (<code>{escape(m.id)}</code>, per {escape(m.unit)}). "
-                   f"{escape(m.definition)} <i>Numerator:</i> {escape(m.numerator)}. <i>Denominator:</i> "
-                   f"{escape(m.denominator)}." + (f" <i>Used by:</i> {escape(m.used_by)}." if m.used_by else "")
-                   + (f" <i>Source:</i> {escape(m.source)}" if m.source else "") + "</p>")
+    out: list[str] = []
     if model.counts:
         out += ["<h3>The counts</h3>", _table(["Count", "Value", "Meaning"], model.counts)]
     out += ["<h3>Provenance</h3>", _table(["Item", "Value"], model.provenance),
@@ -201,4 +302,5 @@ def _method(model: ReportModel) -> str:
     if model.sources:
         out.append("<h3>Sources</h3><ul>" + "".join(
             f"<li>{escape(s.get('citation', ''))} {escape(s.get('url', ''))}</li>" for s in model.sources) + "</ul>")
+    out.append(_appendix(model))
     return "\n".join(out)

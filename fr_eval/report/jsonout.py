@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,6 @@ from typing import Any
 def clean(obj: Any) -> Any:
     """Plain JSON values: NaN/inf -> None, numpy scalars and arrays -> Python, tuples -> lists, objects with
     ``to_dict`` -> their dict."""
-    import numpy as np
-
     if isinstance(obj, float):
         return None if math.isnan(obj) or math.isinf(obj) else obj
     if isinstance(obj, (bool, int, str)) or obj is None:
@@ -21,6 +20,9 @@ def clean(obj: Any) -> Any:
         return {str(k): clean(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple, set)):
         return [clean(v) for v in obj]
+    np = sys.modules.get("numpy")     # no NumPy value can exist unless NumPy was imported: never import it here
+    if np is None:
+        return _plain(obj)
     if isinstance(obj, np.bool_):
         return bool(obj)
     if isinstance(obj, np.integer):
@@ -29,6 +31,10 @@ def clean(obj: Any) -> Any:
         return clean(float(obj))
     if isinstance(obj, np.ndarray):
         return clean(obj.tolist())
+    return _plain(obj)
+
+
+def _plain(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     if hasattr(obj, "to_dict"):

@@ -13,8 +13,30 @@ from fr_eval.counting.rates import Rate, format_rate, fraction, interval_text, p
 from fr_eval.thresholds.summary import MAX_RANKS_SHOWN, Summary
 
 
-def metrics_text(s: Summary) -> str:
-    """The summary as a plain-text table: metric, result (counts, rate, interval, unit), threshold."""
+def metrics_text(s: Summary, *, wide: bool = False) -> str:
+    """The summary as a plain-text table (metric, result, threshold), fitted to 100 columns."""
+    import textwrap
+
+    from fr_eval.report.tables import dropped_note, fit, keep
+
+    def para(text: str) -> list[str]:
+        return [text] if wide else textwrap.wrap(text, 100, break_long_words=False, break_on_hyphens=False)
+
+    lines = [w for h in header_lines(s) for w in para(h)] + [""]
+    rows = [(name, keep(result) if len(result) < 60 else result, thr) for name, result, thr in metrics_rows(s)]
+    text, dropped = fit(("metric", "result", "threshold"), rows, (0, 0, 1), "llr", wide=wide, wrap={1: 30})
+    lines.append(text)
+    if dropped:
+        lines.append(dropped_note(dropped))
+    notes = metrics_notes(s)
+    if notes:
+        lines.append("")
+        lines += [w for n in notes for w in para(n)]
+    return "\n".join(lines)
+
+
+def header_lines(s: Summary) -> list[str]:
+    """What was counted and how: the files with their SHA-256, the counts, the conventions."""
     src = s.source
     files = ", ".join(f"{f.get('path') or f.get('name', '?').split(':')[-1]} (sha256 {f['sha256'][:12]})"
                       for f in src["files"])
@@ -28,7 +50,12 @@ def metrics_text(s: Summary) -> str:
              f"accept iff score >= threshold; 95% intervals: {s.ci} for rates"
              + (f" (seed {s.seed})" if s.ci == "bootstrap" else "")
              + (f"; EER, ROCCH-EER, AUC: bootstrap, {s.n_boot} replicates, seed {s.seed}" if s.n_boot else
-                "; EER, ROCCH-EER, AUC: no interval (--n-boot 0)"), ""]
+                "; EER, ROCCH-EER, AUC: no interval (--n-boot 0)")]
+    return lines
+
+
+def metrics_rows(s: Summary) -> list[tuple[str, str, str]]:
+    """(metric, result, threshold) rows: every rate through the one formatter."""
     rows: list[tuple[str, str, str]] = []
     if s.eer is not None:
         f = s.verification_fta
@@ -64,15 +91,28 @@ def metrics_text(s: Summary) -> str:
                 rows.append((f"  DIR rank {k + 1}", format_rate(q), ""))
         for k, q in enumerate(s.cmc.points[:MAX_RANKS_SHOWN]):
             rows.append((f"CMC rank {k + 1}", format_rate(q), ""))
-    head = ("metric", "result", "threshold")
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(3)]
-    for r in [head, tuple("-" * w for w in widths), *rows]:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    return rows
+
+
+def metrics_notes(s: Summary) -> list[str]:
+    """The footnotes: targets no stored score meets (marked * in the rows), and what is not defined."""
     notes = [p.note for p in [*s.fnmr_at_fmr, *s.fmr_at_fnmr] if p.note] + [p.note for p in s.fnir_at_fpir if p.note]
-    if notes or s.notes:
-        lines.append("")
-        lines += [f"* {n}" for n in notes] + s.notes
-    return "\n".join(lines)
+    return [f"* {n}" for n in notes] + list(s.notes)
+
+
+def metrics_sentence(s: Summary) -> str:
+    """The headline metrics in one sentence (page 1 of a score-list run's report)."""
+    parts = []
+    if s.eer is not None and s.rocch is not None and s.auc is not None:
+        parts.append(f"EER {_estimate(s.eer.value, s.eer.estimate.ci95)} (bob.measure's, at threshold "
+                     f"{_threshold(s.eer.threshold)}), ROCCH-EER {percent(s.rocch.value)}, AUC {s.auc.value:.4f}")
+        for p in s.fnmr_at_fmr[-1:]:
+            parts.append(f"{_name(p.fnmr)} at {_name(p.fmr)} <= {p.target_value:g}: {format_rate(p.fnmr)}")
+    for ip in s.fnir_at_fpir[:1]:
+        parts.append(f"FNIR at FPIR <= {ip.target_value:g}: {format_rate(ip.fnir)}")
+    if s.cmc is not None and s.cmc.points:
+        parts.append(f"rank-1 identification rate (CMC): {format_rate(s.cmc.points[0])}")
+    return ("The score list's standard metrics (section 4): " + "; ".join(parts) + ".") if parts else ""
 
 
 def _name(r: Rate) -> str:
@@ -88,4 +128,4 @@ def _threshold(t: float) -> str:
     return f"{t:.6g}"
 
 
-__all__ = ["metrics_text"]
+__all__ = ["header_lines", "metrics_notes", "metrics_rows", "metrics_sentence", "metrics_text"]

@@ -22,14 +22,25 @@ from typing import Any
 from fr_eval import __version__
 from fr_eval.counting.funnel import COUNT_KEYS, Funnel
 from fr_eval.counting.methods import METHODS
-from fr_eval.counting.rates import Bounds, Rate, Result, Unavailable, one_in
+from fr_eval.counting.rates import Bounds, Rate, Result, Unavailable, format_value, fraction, one_in, percent
 from fr_eval.errors import InputError
 from fr_eval.report.gallery import GalleryItem
+from fr_eval.report.review import Review
 from fr_eval.signature import number
 from fr_eval.store.hashing import sha256_file
 
-SECTIONS = ("Summary", "Reconciliation", "Thresholds", "Conditions and groups", "Alert gallery",
-            "Method and provenance")
+#: the numbered sections after page 1 (page 1, "Findings", is the answer: each party's figure, the claims'
+#: verdicts and the waterfall)
+#: bootstrap replicates for the EER, ROCCH-EER and AUC intervals of a score-list run (seed 0)
+SCORE_METRICS_BOOT = 1000
+SECTIONS = ("Findings in detail", "Reviewer's statement", "Reconciliation", "Thresholds", "Conditions and groups",
+            "Alert gallery", "Method and provenance")
+#: the last heading of "Method and provenance": the compact table of the methods the counts cannot support
+APPENDIX = "Appendix: methods these counts do not support"
+#: the methods page 1 states when the counts allow them (each a party's headline figure), besides any method a
+#: claim of the input names
+FINDING_METHODS = ("tpir", "fpir", "false_alert_rate", "precision", "false_alert_share", "verified_precision",
+                   "stopped_precision", "false_share", "precision_bounds")
 #: an interval wider than this (in proportion points) is too wide to conclude anything
 WIDE_INTERVAL = 0.4
 #: thresholds shown in the sweep table (the DET curve uses more)
@@ -55,6 +66,33 @@ class Headline:
     @property
     def available(self) -> bool:
         return self.rate is not None and self.rate.denominator > 0
+
+
+@dataclass
+class Finding:
+    """One party's figure on this data, as one plain sentence: counts, denominator, unit, value and interval."""
+
+    method_id: str
+    label: str
+    parties: str
+    sentence: str          # the counts in words, without the closing full stop
+    value: str             # format_value: "19.0% [8.6%, 34.1%]"
+    unit: str
+    signature: str
+    rate: Rate
+
+    def text(self) -> str:
+        return f"{self.sentence}: {self.value}."
+
+
+@dataclass
+class MethodNeed:
+    """A method these counts do not support, and the counts it would need (the appendix)."""
+
+    id: str
+    label: str
+    unit: str
+    needs: str
 
 
 @dataclass
@@ -120,15 +158,54 @@ class ReportModel:
     base_rate_curves: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     #: section title -> one line saying what this input cannot show there
     unsupported: dict[str, list[str]] = field(default_factory=dict)
+    #: page 1: each party's figure on this data
+    findings: list[Finding] = field(default_factory=list)
+    #: the methods these counts do not support (appendix)
+    needs: list[MethodNeed] = field(default_factory=list)
+    #: the reviewer's statement, or None (the report then says none was supplied)
+    review: Review | None = None
+    #: what is simulated: "" when nothing; else one sentence each, shown on page 1 and beside every figure
+    simulated_adjudication: str = ""
+    synthetic: str = ""
+    #: other inputs the bundle declares simulated (truth, footage, watchlist) -> the sentence
+    simulated_other: dict[str, str] = field(default_factory=dict)
+    #: whether the base-rate figure is a what-if from stated claims (not measured), and why there is none
+    base_rate_whatif: bool = False
+    base_rate_note: str = ""
+    #: each party's figure on the waterfall: (numerator stage, denominator stage, label lines)
+    waterfall_marks: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    #: a run imported from a score list: the field's standard metrics (metric, result, threshold), what was
+    #: counted, and the footnotes (fr_eval.report.metrics_text, the rows `fr-eval metrics RUN` prints)
+    score_metrics: list[tuple[str, str, str]] = field(default_factory=list)
+    score_metrics_head: list[str] = field(default_factory=list)
+    score_metrics_notes: list[str] = field(default_factory=list)
+    #: one sentence of those metrics for page 1
+    score_metrics_summary: str = ""
 
     def note(self, section: str, text: str) -> None:
         self.unsupported.setdefault(section, []).append(text)
+
+    @property
+    def simulated(self) -> list[str]:
+        """Every simulated input, one sentence each (page 1)."""
+        return [x for x in (self.synthetic, self.simulated_adjudication, *self.simulated_other.values()) if x]
+
+    def flag(self, *uses: str) -> str:
+        """The label a figure carries when an input it uses is simulated (``uses``: "adjudication", "truth",
+        "footage"), else ""."""
+        flags = []
+        if self.synthetic:
+            flags.append("SYNTHETIC deployment: rendered footage, known truth")
+        if self.simulated_adjudication and "adjudication" in uses:
+            flags.append("SIMULATED adjudication: not real officers")
+        flags += [f"SIMULATED {name}" for name in self.simulated_other if name in uses]
+        return "; ".join(flags)
 
 
 # -- building ------------------------------------------------------------------------------------
 
 def build_model(source: str | Path, *, redact: bool = True, command: str | None = None,
-                gallery: bool = True) -> ReportModel:
+                gallery: bool = True, review: str | Path | None = None) -> ReportModel:
     """Gather everything the report of ``source`` (run folder or counts file) shows.
 
     Parameters
@@ -138,6 +215,8 @@ def build_model(source: str | Path, *, redact: bool = True, command: str | None 
     command : the command line that produced the report, as the caller gives it (listed in the provenance;
         none when not given).
     gallery : decode footage for the alert gallery (off: the gallery lists alerts without images).
+    review : a reviewer statement (Markdown or YAML, :mod:`fr_eval.report.review`), shown after the findings
+        with its SHA-256 in the provenance.
 
     Raises
     ------
@@ -150,6 +229,11 @@ def build_model(source: str | Path, *, redact: bool = True, command: str | None 
     path = Path(source)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder", hint="give a replay run folder or a counts file (.yaml)")
+    statement = None
+    if review is not None:
+        from fr_eval.report.review import load_review
+
+        statement = load_review(review)      # a bad review is refused before any work
     loaded = load_source(path)
     rec = reconcile(loaded)
     generated = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
@@ -161,15 +245,129 @@ def build_model(source: str | Path, *, redact: bool = True, command: str | None 
     given = rec.funnel.counts()
     model.counts = [(k, f"{v:,}", COUNT_KEYS.get(k, "") + ("" if k in given else " (derived)"))
                     for k, v in rec.funnel.known().items() if k in COUNT_KEYS]
-    model.base_rate_curves = base_rate_curves(rec.base_rate)
-    if rec.base_rate is None:
-        model.note("Reconciliation", "No base-rate figure: it needs a hit rate (tpir, stated or computed), a "
-                                     "false-alert rate per face and an observed precision, and these counts lack one.")
+    _base_rate(model, rec.base_rate)
+    model.waterfall_marks = waterfall_marks(rec)
+    shown = {h.method_id for h in model.headlines if h.available}
     model.methods = [MethodDef(m.id, m.label, m.definition, m.unit, m.numerator, m.denominator, m.used_by(),
-                               m.source()) for m in METHODS.values()]
+                               m.source()) for m in METHODS.values() if m.id in shown]
+    model.needs = [MethodNeed(h.method_id, h.label, h.unit, h.missing or "a denominator above 0")
+                   for h in model.headlines if not h.available]
+    claimed = {c.method for c in rec.claims}
+    model.findings = [_finding(h) for h in model.headlines
+                      if h.available and (h.method_id in FINDING_METHODS or h.method_id in claimed)]
+    model.review = statement
+    if statement is not None:
+        model.provenance.append(("Reviewer statement", f"{statement.path} ({statement.byline()})"))
+        model.provenance.append(("Reviewer statement SHA-256", statement.sha256))
+        model.input_hashes.append((f"review: {Path(statement.path).name}", statement.sha256))
+    else:
+        model.provenance.append(("Reviewer statement", "none supplied"))
     if command:
         model.commands.append(command)
     return model
+
+
+#: the methods that divide one waterfall stage by another: (method, numerator stage, denominator stage, words)
+WATERFALL_MARKS = (("verified_precision", "verified_correct", "alerts", "of alerts verified correct"),
+                   ("false_share", "verified_correct", "alerts", "not verified correct"),
+                   ("stopped_precision", "verified_correct", "stopped", "of stops verified correct"))
+
+
+def waterfall_marks(rec) -> list[tuple[str, str, list[str]]]:
+    """Each party's figure on the stages it divides, grouped by pair of stages."""
+    rates = {r.id: r for r in rec.methods if isinstance(r, Rate) and r.denominator}
+    groups: dict[tuple[str, str], list[str]] = {}
+    for mid, num, den, words in WATERFALL_MARKS:
+        r = rates.get(mid)
+        if r is not None:
+            groups.setdefault((num, den), []).append(
+                f"{fraction(r.numerator, r.denominator)} = {percent(r.value)} {words} ({METHODS[mid].parties()})")
+    return [(num, den, lines) for (num, den), lines in groups.items()]
+
+
+#: the sentence that introduces the findings on page 1 (PDF and HTML)
+FINDINGS_INTRO = ("Each party's figure, recomputed on this deployment's counts: the counts, what is divided by what, "
+                  "and the 95% interval. They are not rival measurements of one accuracy; each divides a different "
+                  "count.")
+
+
+def waterfall_caption(model: ReportModel) -> str:
+    """What Figure 1 shows and from which counts (PDF and HTML)."""
+    flag = model.flag("adjudication")
+    return ("Figure 1. What happened to the alerts: each bar counts the alerts that reached a stage (from the "
+            "waterfall counts of this input); hatched, those lost on the way and why. Each bracket is a party's "
+            "figure, drawn from the stage it divides by to the stage it counts." + (f" {flag}." if flag else ""))
+
+
+def derived_line(checks) -> str:
+    """The derived figures, on one line apart from the published claims (page 1)."""
+    return ("Derived figures (fr-eval's arithmetic on the published counts, not anyone's claim): "
+            + "; ".join(f"{c.text or c.id}: {c.reported}, {c.status.replace('_', ' ')}" for c in checks) + ".")
+
+
+def det_caption(model: ReportModel) -> str:
+    """What the DET figure shows and from which counts (PDF and HTML)."""
+    _, _, _, n_w, n_nw = model.det["operated"] if model.det else (0, 0, 0, 0, 0)
+    return (f"DET: missed watchlisted passages (FNIR, of {n_w:,}) against non-watchlist passages that alerted "
+            f"(FPIR, of {n_nw:,}) as the threshold moves, recounted from the stored candidate scores and the truth; "
+            "the labelled point is the operated threshold.")
+
+
+def aph_caption(model: ReportModel) -> str:
+    hours = model.footage_hours
+    per = f"per hour of footage ({hours:.3g} hours)" if hours else "(the footage duration is not recorded)"
+    return (f"Alerts {per} at each threshold of the sweep table, recounted from the stored candidate scores; the "
+            "dashed line is the operated threshold.")
+
+
+def whatif_text(br, claims) -> str:
+    """The base rate's assumptions that are a party's stated figures, not measured: "assumes ..."."""
+    stated, who = [], []
+    far = one_in(br.false_alert_rate)
+    for method, words, value, src in (("tpir", "hit rate", percent(br.tpir), br.tpir_from),
+                                      ("false_alert_rate", "false-alert rate per face", far, br.far_from)):
+        if src.startswith("claim"):
+            c = next((c for c in claims if c.method == method), None)
+            stated.append(f"{words} {value}")
+            if c is not None and c.by:
+                who.append(c.by)
+    by = f", as stated by {' and '.join(dict.fromkeys(who))}" if who else ", as stated"
+    return f"assumes {' and '.join(stated)}{by}; not measured in these counts"
+
+
+def base_rate_caption(br, model: ReportModel, flag: str, whatif: str) -> str:
+    """What the base-rate figure shows, which of its inputs are stated and which measured (PDF and HTML)."""
+    kind = f"A what-if, not a measurement: it {whatif}. " if whatif else ""
+    return (f"Figure 2. {kind}Expected precision of a system with hit rate {percent(br.tpir)} and false-alert rate "
+            f"{one_in(br.false_alert_rate)} per face, against the share of passers-by on the watchlist, for "
+            "watchlists 0.1 to 10 times the size operated (the false-alert rate scaled with size). The black point "
+            f"is the one measured value: the observed precision {br.precision.numerator}/{br.precision.denominator} "
+            f"({br.precision_from}), placed at the prevalence that would produce it (bar: its 95% interval)."
+            + (f" {flag}." if flag else ""))
+
+
+def _finding(h: Headline) -> Finding:
+    r = h.rate
+    assert r is not None
+    return Finding(h.method_id, h.label, METHODS[h.method_id].parties(), h.plain.rstrip(".").split(" (1 in")[0],
+                   format_value(r), h.unit, h.signature, r)
+
+
+def _base_rate(model: ReportModel, br) -> None:
+    """The base-rate curves, whether they are a what-if from stated claims, and why there is no figure."""
+    if br is None:
+        model.base_rate_note = ("No base-rate figure: it needs a hit rate (tpir, stated or computed), a "
+                                "false-alert rate per face and an observed precision, and these counts lack one.")
+        model.note("Reconciliation", model.base_rate_note)
+        return
+    if not br.false_alert_rate or not br.prevalence or not br.prevalence > 0:
+        model.base_rate_note = ("No base-rate figure: no false alert was observed, so the precision does not "
+                                "depend on how many passers-by are on the watchlist here, and a curve would only "
+                                "show 100%." if not br.false_alert_rate else
+                                "No base-rate figure: no prevalence gives the observed precision with these rates.")
+        return
+    model.base_rate_whatif = br.tpir_from.startswith("claim") or br.far_from.startswith("claim")
+    model.base_rate_curves = base_rate_curves(br)
 
 
 def base_rate_curves(br, n: int = 80) -> dict[str, list[tuple[float, float]]]:
@@ -187,11 +385,11 @@ def base_rate_curves(br, n: int = 80) -> dict[str, list[tuple[float, float]]]:
     for factor in WATCHLIST_FACTORS:
         far = scaled_false_alert_rate(br.false_alert_rate, factor, 1.0)
         if br.watchlist_size:
-            label = f"watchlist {int(round(br.watchlist_size * factor)):,}"
+            label = f"watchlist {int(round(br.watchlist_size * factor)):,}" + (" (as operated)" if factor == 1 else "")
+        elif factor == 1.0:
+            label = "watchlist as operated (size not stated)"
         else:
-            label = f"watchlist x{factor:g}"
-        if factor == 1.0:
-            label += " (as operated)"
+            label = f"{factor:g} x that watchlist"
         out[label] = [(float(p), expected_precision(br.tpir, far, float(p))) for p in prevs]
     return out
 
@@ -263,7 +461,13 @@ def _run_model(path: Path, stats, rec, generated: str, *, redact: bool, gallery:
     lighting = bundle.lighting if bundle is not None else b.get("lighting", "?")
     crowd = bundle.crowd if bundle is not None else b.get("crowd", "?")
     start = bundle.start_time.isoformat() if bundle is not None else b.get("start_time", "?")
-    facts = [("Source", f"replay run {path}"),
+    kind = manifest.get("source_kind")
+    sl = manifest.get("scorelist") or {}
+    source_text = (f"run {path} imported from the score list "
+                   f"{', '.join(f['name'].split(':')[-1] for f in sl.get('files', []))} ({sl.get('format', '?')}: "
+                   f"one passage per {'search' if sl.get('kind') == 'identification' else 'comparison'})"
+                   if kind == "scorelist" else f"replay run {path}")
+    facts = [("Source", source_text),
              ("Place", (bundle.place if bundle is not None else b.get("place")) or "not stated"),
              ("Start time", str(start)),
              ("Conditions", f"lighting: {lighting}; crowd: {crowd}"),
@@ -276,16 +480,37 @@ def _run_model(path: Path, stats, rec, generated: str, *, redact: bool, gallery:
                  " (as the operational system reported)" if funnel.get("faces_processed") is not None else "")),
              ("Alerts", _int(funnel.get("alerts"))),
              ("Truth", "yes (truth.csv)" if stats.has_truth else "no: per-passage methods cannot be computed"),
-             ("Adjudication", "yes (adjudication.csv)" if stats.has_adjudication else
-              "no: operational methods cannot be computed"),
+             ("Adjudication", ("SIMULATED by fr-eval's operator model (seed "
+                               f"{(stats.adjudication_source or {}).get('seed', '?')}), not recorded")
+              if (stats.adjudication_source or {}).get("kind") == "simulated" else
+              f"SIMULATED: {bundle.simulated['adjudication']}"
+              if bundle is not None and "adjudication" in bundle.simulated else
+              "yes (adjudication.csv)" if stats.has_adjudication else "no: operational methods cannot be computed"),
              ("Operated threshold", f"{stats.threshold:g} ({manifest.get('matcher', {}).get('name', '?')} "
                                     "similarity scale)")]
     title = (bundle.title if bundle is not None and bundle.title else b.get("title")) or stats.deployment
+    adj = stats.adjudication_source or {}
+    synthetic = (bundle.raw.get("synthetic") if bundle is not None else None) or b.get("synthetic")
     model = ReportModel(kind="run", id=stats.deployment, title=title, source=str(path), generated=generated,
                         facts=facts, threshold=stats.threshold, headlines=_headlines(rec),
                         signature=rec.signature.short(), reconciliation=rec, footage_hours=stats.footage_hours,
                         sources=list(getattr(bundle, "sources", []) or []))
+    declared = bundle.simulated if bundle is not None else {}
+    if adj.get("kind") == "simulated" or "adjudication" in declared:
+        how = (f"by fr-eval's operator model (seed {adj.get('seed', '?')}), not recorded"
+               if adj.get("kind") == "simulated" else f"({declared['adjudication']})")
+        model.simulated_adjudication = (
+            f"The adjudication (what officers did with each alert) is SIMULATED {how}: every operational figure "
+            "(verified precision, stops, the waterfall) describes it, not real officers.")
+    for name in ("truth", "footage", "watchlist"):
+        if name in declared:
+            model.simulated_other[name] = f"The {name} is SIMULATED ({declared[name]})."
+    if synthetic:
+        gen = synthetic.get("generator", "fr-eval") if isinstance(synthetic, dict) else "fr-eval"
+        model.synthetic = (f"The deployment is SYNTHETIC ({gen}): footage rendered from face photos with exactly "
+                           "known truth; no real deployment, passer-by or watchlist is described.")
     _thresholds(model, stats)
+    _score_metrics(model, stats)
     _groups(model, stats)
     from fr_eval.report.gallery import gallery_items
 
@@ -341,6 +566,22 @@ def _thresholds(model: ReportModel, stats) -> None:
     op_pt = (op.threshold, 1 - tp.value, fp.value, tp.denominator, fp.denominator)
     pts.append(op_pt[:3])
     model.det = {"points": sorted(pts), "operated": op_pt}
+
+
+def _score_metrics(model: ReportModel, stats) -> None:
+    """EER, ROCCH-EER, AUC, FNMR @ FMR, FMR @ FNMR (a verification list) or FNIR @ FPIR, DIR and CMC (an open-set
+    list), for a run made by ``fr-eval scores import``: :func:`fr_eval.thresholds.summary.summarize_run`, the
+    numbers ``fr-eval metrics RUN`` prints."""
+    if (stats.manifest or {}).get("source_kind") != "scorelist":
+        return
+    from fr_eval.report.metrics_text import header_lines, metrics_notes, metrics_rows, metrics_sentence
+    from fr_eval.thresholds.summary import summarize_run
+
+    summary = summarize_run(stats, n_boot=SCORE_METRICS_BOOT)
+    model.score_metrics = metrics_rows(summary)
+    model.score_metrics_head = header_lines(summary)
+    model.score_metrics_notes = metrics_notes(summary)
+    model.score_metrics_summary = metrics_sentence(summary)
 
 
 # -- groups ------------------------------------------------------------------------------------

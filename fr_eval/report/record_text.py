@@ -1,21 +1,19 @@
 """``fr-eval record`` as terminal text: rendering only; every number comes from a RecordSummary.
 
 Rates print through the one formatter, :func:`fr_eval.counting.rates.format_rate` (counts, value, 95% interval,
-unit; two significant figures below 1%, and "1 in N").  Tables fit the width (100 columns by default): columns
-are dropped lowest priority first and the drop is said; ``wide=True`` keeps every column.
+unit; two significant figures below 1%, and "1 in N").  Tables fit the width (100 columns by default) through the
+one fitter, :func:`fr_eval.report.tables.fit`: columns are dropped lowest priority first and the drop is said;
+``wide=True`` keeps every column.
 """
 
 from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Sequence
 
 from fr_eval.counting.methods import METHODS
 from fr_eval.counting.rates import Rate, Unavailable, format_rate, one_in
-from fr_eval.report.text import table
-
-WIDTH = 100
+from fr_eval.report.tables import WIDTH, fit, table
 
 
 def rate_text(r: Rate | Unavailable) -> str:
@@ -47,24 +45,6 @@ def homogeneity_p(h) -> str:
     if h.replicates and h.p_value is not None and h.p_value <= 1 / (h.replicates + 1) + 1e-15:
         return f"<= {p}"
     return p
-
-
-def fit(headers: Sequence[str], rows: Sequence[Sequence[str]], priority: Sequence[float], align: str, *,
-        width: int = WIDTH, wide: bool = False) -> tuple[str, list[str]]:
-    """The table with columns dropped (highest ``priority`` number first) until it fits ``width``."""
-    keep = list(range(len(headers)))
-
-    def render(cols):
-        return table([headers[i] for i in cols], [[r[i] for i in cols] for r in rows], "".join(align[i] for i in cols))
-
-    text = render(keep)
-    dropped = []
-    while not wide and len(keep) > 1 and max(len(line) for line in text.splitlines()) > width:
-        worst = max(keep, key=lambda i: priority[i])
-        keep.remove(worst)
-        dropped.append(headers[worst])
-        text = render(keep)
-    return text, dropped
 
 
 def record_text(s, *, wide: bool = False, width: int = WIDTH) -> str:
