@@ -167,3 +167,16 @@ def test_plants_only_is_in_the_signature_and_changes_only_the_watchlisted_counts
                                       plants_only=plants_only)
     sig = signature_for(stats)
     assert sig.plants_only is plants_only and ("plants:yes" in sig.short()) is plants_only
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.floats(min_value=0.001, max_value=1e4, allow_nan=False), min_size=2, max_size=30),
+       st.randoms(use_true_random=False))
+def test_pooled_hours_do_not_depend_on_the_order_of_deployments(hours, rnd):
+    from fr_eval.counting.funnel import Funnel
+
+    fs = [Funnel(id=f"d{i}", alerts=i, footage_hours=h, watchlist_size=100) for i, h in enumerate(hours)]
+    shuffled = list(fs)
+    rnd.shuffle(shuffled)
+    a, b = Funnel.total(fs), Funnel.total(shuffled)
+    assert a.footage_hours == b.footage_hours and a.alerts == b.alerts and a.watchlist_size == b.watchlist_size == 100

@@ -187,14 +187,21 @@ class Funnel:
 
     @classmethod
     def total(cls, funnels: Iterable[Funnel], id: str = "overall") -> Funnel:
-        """The sum of several funnels (see :meth:`__add__`)."""
+        """The sum of several funnels (see :meth:`__add__`), independent of their order: counts are whole
+        numbers, and hours are summed exactly rounded (:func:`math.fsum`), so no ordering changes a digit."""
+        import math
+
         funnels = list(funnels)
         if not funnels:
             return cls(id=id)
-        out = funnels[0]
-        for f in funnels[1:]:
-            out = out + f
-        return replace(out, id=id, title=id)
+        values: dict[str, Any] = {}
+        for key in list(COUNT_KEYS) + ["footage_hours"]:
+            vals = [getattr(f, key) for f in funnels]
+            values[key] = None if any(v is None for v in vals) else (
+                math.fsum(vals) if key == "footage_hours" else sum(vals))
+        sizes = {f.watchlist_size for f in funnels}
+        values["watchlist_size"] = sizes.pop() if len(sizes) == 1 else None
+        return replace(Funnel(), id=id, title=id, **values)
 
 
 def _derive_false(f: Funnel):

@@ -224,7 +224,7 @@ def pool_statistics(runs: Sequence[RunStatistics], *, name: str = "pooled") -> R
                         spatial=all(r.linking.spatial for r in runs))
     return RunStatistics(passages=frames["passages"], tracks=frames["tracks"], candidates=frames["candidates"],
                          adjudication=adjudication, threshold=runs[0].threshold, has_truth=runs[0].has_truth,
-                         footage_hours=None if None in hours else float(sum(h or 0.0 for h in hours)),
+                         footage_hours=None if None in hours else math.fsum(h or 0.0 for h in hours),
                          faces_processed=None if None in faces else int(sum(f or 0 for f in faces)),
                          watchlist_size=None, deployment=name, plants_only=runs[0].plants_only, manifest=None,
                          bundle=None, demographics=list(dict.fromkeys(d for r in runs for d in r.demographics)),
@@ -412,10 +412,10 @@ def footage_hours_of(manifest: dict) -> float | None:
     """Hours of footage the run covers: the decoded seconds when recorded, else the files' durations."""
     cov = manifest.get("coverage") or []
     if cov:
-        return sum(float(c.get("decoded_s") or 0.0) for c in cov) / 3600
+        return math.fsum(float(c.get("decoded_s") or 0.0) for c in cov) / 3600
     hours = [f.get("duration_s") for f in manifest.get("footage", [])]
     hours = [h for h in hours if isinstance(h, (int, float)) and math.isfinite(h)]
-    return sum(hours) / 3600 if hours else None
+    return math.fsum(hours) / 3600 if hours else None
 
 
 def run_path(stats: RunStatistics) -> Path | None:
