@@ -330,3 +330,18 @@ def test_hull_ignores_repeated_points():
     for a, b in zip(_hull(x, y), _hull(x[rep], y[rep]), strict=True):
         assert np.array_equal(a, b)
     assert _hull(x, y)[0].tolist() == [1.0, 0.25, 0.0, 0.0]
+
+
+def test_cluster_bootstrap_does_not_depend_on_the_order_of_rows():
+    rng = np.random.default_rng(11)
+    n = 400
+    scores = np.r_[rng.normal(1, 1, n // 4), rng.normal(0, 1, 3 * n // 4)]
+    genuine = np.r_[np.ones(n // 4, bool), np.zeros(3 * n // 4, bool)]
+    labels = np.array([f"s{i % 37}" for i in range(n)], dtype=object)
+    perm = rng.permutation(n)
+    a = Comparisons.from_arrays(scores, genuine, labels=labels, cluster_by="subject")
+    b = Comparisons.from_arrays(scores[perm], genuine[perm], labels=labels[perm], cluster_by="subject")
+    ra, rb = rates_at(a, 0.5, ci="bootstrap", seed=3), rates_at(b, 0.5, ci="bootstrap", seed=3)
+    assert ra.fmr.ci95 == rb.fmr.ci95 and ra.fnmr.ci95 == rb.fnmr.ci95
+    assert eer(a, ci="bootstrap", seed=3, n_boot=50).estimate.ci95 == eer(b, ci="bootstrap", seed=3,
+                                                                           n_boot=50).estimate.ci95

@@ -271,7 +271,7 @@ class Comparisons:
 def _factorize(labels) -> tuple[np.ndarray, np.ndarray]:
     import pandas as pd
 
-    codes, uniq = pd.factorize(np.asarray(labels, dtype=object), sort=False)
+    codes, uniq = pd.factorize(np.asarray(labels, dtype=object), sort=True)   # canonical: row order changes nothing
     return codes.astype(np.int64), np.asarray(uniq)
 
 
