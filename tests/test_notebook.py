@@ -37,3 +37,4 @@ def test_reconcile_notebook_runs():
     text = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
     assert "8/42 = 19.0% [8.6%, 34.1%] per alert" in text
     assert "implied prevalence: 1 in 2,976" in text
+    assert "EER (bob.measure)" in text and "364/390 = 93.3%" in text      # the score-list cells ran
