@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from fr_eval.cli.options import json_option, quiet_option, show_progress
+from fr_eval.cli.options import command_line, json_option, quiet_option, show_progress
 
 
 @click.command()
@@ -95,7 +95,8 @@ def synth(faces, out, labels, faces_root, lighting, crowd, duration, width, heig
     if recipe:
         from fr_eval.synth import synthesize_recipe
 
-        result, differ = synthesize_recipe(recipe, out=out, faces=faces, overwrite=overwrite, progress=progress)
+        result, differ = synthesize_recipe(recipe, out=out, faces=faces, overwrite=overwrite, progress=progress,
+                                           command=command_line())
         _report([(out.name, result, differ)], as_json)
         return
     from fr_eval.synth import SynthSpec, synthesize
@@ -104,7 +105,7 @@ def synth(faces, out, labels, faces_root, lighting, crowd, duration, width, heig
                      watchlist_size=watchlist_size, plants=plants, passes=passes, crowd_rate=crowd_rate, seed=seed,
                      threshold=threshold, id=bundle_id)
     result = synthesize(spec, out=out, faces=faces, labels=labels, faces_root=faces_root, overwrite=overwrite,
-                        progress=progress)
+                        progress=progress, command=command_line())
     _report([(out.name, result, None)], as_json)
 
 

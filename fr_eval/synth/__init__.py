@@ -12,7 +12,6 @@ the identities and photos, and the SHA-256 of what came out).
 
 from __future__ import annotations
 
-import shlex
 import time
 import uuid
 from dataclasses import dataclass, fields
@@ -73,7 +72,8 @@ def _labels_ref(labels: str | Path | None, faces_key: str, faces_path: Path) -> 
 
 def synthesize(spec: SynthSpec, *, out: str | Path, faces: str | Path | None = None,
                labels: str | Path | None = None, faces_root: str | Path | None = None,
-               cast: Cast | None = None, overwrite: bool = False, progress: bool = False) -> SynthResult:
+               cast: Cast | None = None, overwrite: bool = False, progress: bool = False,
+               command: str | None = None) -> SynthResult:
     """Build one synthetic deployment bundle at ``out``.
 
     Parameters
@@ -85,6 +85,8 @@ def synthesize(spec: SynthSpec, *, out: str | Path, faces: str | Path | None = N
         labels by default when the faces are LFW; ``"none"`` for no labels.
     faces_root : where a faces CSV's image paths start (default: the CSV's folder).
     cast : pin who takes part (from a recipe) instead of choosing by the seed.
+    command : the command line that asked for it, recorded in the recipe and the card as given (the library
+        never rebuilds one).
 
     Raises
     ------
@@ -130,7 +132,7 @@ def synthesize(spec: SynthSpec, *, out: str | Path, faces: str | Path | None = N
         truth, boxes = truth_tables(passages, rows, source, spec)
         recipe = {
             "schema": RECIPE_SCHEMA,
-            "command": command_line(spec, faces_key, labels, faces_root, out),
+            "command": command,
             "faces": dict(faces_entry, labels=str(labels) if labels else ("lfw-gender" if label_path else "none"),
                           **({"root": str(faces_root)} if faces_root else {})),
             "parameters": spec.to_dict(),
@@ -154,23 +156,6 @@ def _face(path: Path):
     if face is None:
         raise InputError(f"{path}: no face found", hint="the recipe was made from another face set; regenerate it")
     return face
-
-
-def command_line(spec: SynthSpec, faces_key: str, labels, faces_root, out: Path) -> str:
-    """The ``fr-eval synth`` command that makes this bundle (recorded in the recipe and the card)."""
-    parts = ["fr-eval", "synth", "--faces", faces_key]
-    if labels:
-        parts += ["--labels", str(labels)]
-    if faces_root:
-        parts += ["--faces-root", str(faces_root)]
-    d = spec.to_dict()
-    for f in fields(SynthSpec):
-        value = d[f.name]
-        if value is None or (f.name == "crowd_rate" and spec.crowd_rate is None):
-            continue
-        parts += [f"--{f.name.replace('_', '-')}", f"{value:g}" if isinstance(value, float) else str(value)]
-    parts += ["--out", str(out)]
-    return shlex.join(parts)
 
 
 # -- recipes and the suite ---------------------------------------------------------------------
@@ -198,14 +183,16 @@ def load_recipe(path: str | Path) -> tuple[SynthSpec, Cast | None, dict[str, Any
 
 
 def synthesize_recipe(recipe: str | Path, *, out: str | Path, faces: str | Path | None = None,
-                      overwrite: bool = False, progress: bool = False) -> tuple[SynthResult, list[str]]:
-    """Regenerate a bundle from its recipe; also returns the outputs whose SHA-256 differs from the recipe's."""
+                      overwrite: bool = False, progress: bool = False,
+                      command: str | None = None) -> tuple[SynthResult, list[str]]:
+    """Regenerate a bundle from its recipe; also returns the outputs whose SHA-256 differs from the recipe's.
+    The new recipe records ``command`` if given, else the command the recipe recorded."""
     spec, cast, raw = load_recipe(recipe)
     f = raw.get("faces") or {}
     if faces is None:
         faces = "lfw" if str(f.get("source", "")).startswith("lfw") else f.get("source")
     result = synthesize(spec, out=out, faces=faces, labels=f.get("labels"), faces_root=f.get("root"), cast=cast,
-                        overwrite=overwrite, progress=progress)
+                        overwrite=overwrite, progress=progress, command=command or raw.get("command"))
     expected = raw.get("outputs") or {}
     got = result.recipe.get("outputs") or {}
     differ = [k for k, v in expected.items() if got.get(k) != v]

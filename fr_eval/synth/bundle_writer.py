@@ -106,8 +106,11 @@ def dataset_card(spec: SynthSpec, cast: Cast, truth: pd.DataFrame, recipe: dict[
     crowd = truth[truth["subject_id"] == ""] if len(truth) else truth
     lines = [
         f"# {spec.bundle_id}", "",
-        f"Synthetic LFR deployment made by `fr-eval synth` (fr-eval {__version__}). Regenerate it with:", "",
-        "```", recipe["command"], "```", "",
+        f"Synthetic LFR deployment made by `fr-eval synth` (fr-eval {__version__})"
+        + (":" if recipe.get("command") else " through the Python API (`fr_eval.synth.synthesize`)."), "",
+        *(["```", recipe["command"], "```", ""] if recipe.get("command") else []),
+        "Regenerate it exactly (the same cast, the same bytes) from its recipe:", "",
+        "```", "fr-eval synth --recipe recipe.yaml --out OUT", "```", "",
         "| | |", "|---|---|",
         f"| conditions | lighting {spec.lighting}, crowd {spec.crowd} |",
         f"| footage | {spec.duration:g} s, {spec.width}x{spec.height}, {spec.fps:g} fps, H.264, camera {CAMERA} |",
