@@ -9,6 +9,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# nothing downloads during the tests, and templates are cached in a folder of this test session, not the user's
+os.environ["FR_EVAL_OFFLINE"] = "1"
+if not os.environ.get("FR_EVAL_TEST_CACHE"):
+    import atexit
+    import shutil
+    import tempfile
+
+    _cache = tempfile.mkdtemp(prefix="fr-eval-test-cache-")
+    atexit.register(shutil.rmtree, _cache, True)
+os.environ["FR_EVAL_CACHE"] = os.environ.get("FR_EVAL_TEST_CACHE") or _cache
+
 
 def shared_dir() -> Path:
     return Path(os.environ.get("FR_EVAL_SHARED", ROOT.parent / "shared"))

@@ -48,6 +48,9 @@ def test_matchers_lists_builtins_with_package_and_version(capsys):
     for name in ("dlib", "opencv-lbph", "scores"):
         assert name in out
     assert "fr-eval" in out and __version__ in out
+    for kind, name in (("detector", "hog"), ("detector", "yunet"), ("detector", "dlib-cnn"), ("embedder", "dlib")):
+        assert any(line.split()[:2] == [kind, name] for line in out.splitlines()), (kind, name)
+    assert "8f2383e4dd3c" in out          # YuNet's weights, by the SHA-256 the signature records
 
 
 def test_console_script_runs_as_module():

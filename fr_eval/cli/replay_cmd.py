@@ -26,9 +26,13 @@ def _matcher_options(pairs: tuple[str, ...]) -> dict:
 @click.command()
 @click.argument("bundle", type=click.Path(path_type=Path))
 @click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Run folder to write.")
-@click.option("--matcher", "-m", default=None, help="Matcher name (default: the bundle's; see `fr-eval matchers`).")
+@click.option("--matcher", "-m", default=None,
+              help="Matcher name, or DETECTOR+EMBEDDER such as yunet+dlib (default: the bundle's; see "
+                   "`fr-eval matchers`).")
+@click.option("--detector", default=None, help="Face detector, e.g. yunet, hog (the embedder stays the bundle's).")
+@click.option("--embedder", default=None, help="Face embedder, e.g. dlib (the detector stays the bundle's).")
 @click.option("--matcher-option", "matcher_opts", multiple=True, metavar="KEY=VALUE",
-              help="Matcher setting, e.g. upsample=0 (repeatable).")
+              help="Matcher setting, e.g. upsample=0, or detector.KEY=VALUE (repeatable).")
 @click.option("--scores", type=click.Path(path_type=Path), default=None,
               help="With --matcher scores: the CSV of recorded scores to import.")
 @click.option("--fps", type=float, default=5.0, show_default=True, help="Frames sampled per second of footage.")
@@ -47,8 +51,8 @@ def _matcher_options(pairs: tuple[str, ...]) -> dict:
               help="Replace an existing run fr-eval made (the old one is kept until the new one is complete).")
 @json_option
 @quiet_option
-def replay(bundle, out, matcher, matcher_opts, scores, fps, threshold, top_k, faces_per_track, chunk_seconds,
-           workers, scheduler, keep_embeddings, resume, overwrite, as_json, quiet):
+def replay(bundle, out, matcher, detector, embedder, matcher_opts, scores, fps, threshold, top_k, faces_per_track,
+           chunk_seconds, workers, scheduler, keep_embeddings, resume, overwrite, as_json, quiet):
     """Replay BUNDLE's footage through a face matcher into the run folder OUT.
 
     Detects faces in sampled frames, links them into face tracks, embeds the
@@ -63,7 +67,8 @@ def replay(bundle, out, matcher, matcher_opts, scores, fps, threshold, top_k, fa
     if scores is not None:
         opts["path"] = str(scores.resolve())
         matcher = matcher or "scores"
-    options = ReplayOptions(matcher=matcher, matcher_options=opts, fps=fps, threshold=threshold, top_k=top_k,
+    options = ReplayOptions(matcher=matcher, detector=detector, embedder=embedder, matcher_options=opts, fps=fps,
+                            threshold=threshold, top_k=top_k,
                             keep_embeddings=keep_embeddings, tracker=TrackerParams(keep_best=faces_per_track))
     execution = ExecOptions(workers=workers, scheduler=scheduler, chunk_s=chunk_seconds, resume=resume,
                             overwrite=overwrite, progress=show_progress(quiet))
@@ -111,14 +116,17 @@ def format_summary(run: Path, manifest: dict) -> str:
 @click.command()
 @click.argument("bundle", type=click.Path(path_type=Path))
 @click.option("--matcher", "-m", default=None, help="Matcher to check against (default: the bundle's).")
+@click.option("--detector", default=None, help="Face detector (with the bundle's embedder).")
+@click.option("--embedder", default=None, help="Face embedder (with the bundle's detector).")
 @click.option("--no-enrol", is_flag=True, help="Skip enrolling the watchlist (faster; a photo without a face "
                                                 "is then found only by replay).")
-def validate(bundle, matcher, no_enrol):
+def validate(bundle, matcher, detector, embedder, no_enrol):
     """Check a deployment BUNDLE as a replay would (files, columns, types, paths, footage, matcher, enrolment)."""
     from fr_eval.replay.pipeline import ReplayOptions
     from fr_eval.replay.pipeline import validate as run_validate
 
-    v = run_validate(bundle, ReplayOptions(matcher=matcher), enrol=not no_enrol)
+    v = run_validate(bundle, ReplayOptions(matcher=matcher, detector=detector, embedder=embedder),
+                     enrol=not no_enrol)
     b = v["bundle"]
     n_truth = 0 if b.truth is None else len(b.truth)
     click.echo(f"{b.root}: valid bundle {b.id!r}: {len(b.watchlist)} watchlist subjects"
@@ -130,17 +138,29 @@ def validate(bundle, matcher, no_enrol):
 @click.command()
 @json_option
 def matchers(as_json):
-    """List installed face matchers (entry-point group fr_eval.matchers)."""
-    from fr_eval.replay.matchers.registry import available_matchers
+    """List installed matchers, detectors and embedders (with version, licence and weights' SHA-256)."""
+    from fr_eval.replay.matchers.catalogue import catalogue
 
-    rows = available_matchers()
+    rows = catalogue()
     if as_json:
-        echo_json([r.__dict__ for r in rows])
+        echo_json(rows)
         return
-    width = max((len(r.name) for r in rows), default=4)
-    click.echo(f"{'name':<{width}}  {'package':<12} {'version':<10} target")
+    click.echo(catalogue_text(rows))
+
+
+def catalogue_text(rows: list[dict], wide: bool = False) -> str:
+    from fr_eval.report.tables import dropped_note, fit
+
+    body = []
     for r in rows:
-        click.echo(f"{r.name:<{width}}  {r.package:<12} {r.version:<10} {r.target}")
+        weights = ", ".join(f"{k} {v[:12]}" for k, v in r["weights"].items()) or "none"
+        what = r["problem"] or r["description"]
+        body.append([r["kind"], r["name"], r["package"], r["version"], r["licence"], weights, what])
+    out, dropped = fit(["kind", "name", "from", "version", "licence", "weights (SHA-256, first 12)", "what"], body,
+                       priority=[0, 0, 2, 4, 1, 3, 5], align="lllllll", wide=wide, wrap={4: 14, 5: 24, 6: 24})
+    note = dropped_note(dropped) if dropped else ""
+    return (out + ("\n" + note if note else "") + "\n\nCompose a detector and an embedder with --detector/--embedder "
+            "or -m DETECTOR+EMBEDDER (e.g. yunet+dlib); docs/matchers.md says which to choose when.")
 
 
 @click.command()

@@ -109,7 +109,8 @@ def process_chunk(spec: ChunkSpec, matcher, gallery: np.ndarray, params: ChunkPa
             q, hist = face_quality(frame.image, d)
             obs.append(FaceObs(frame.index, frame.t, d, q, hist, index=i))
             obs_rows.append({"frame": frame.index, "t": frame.t, "det_index": i, "x0": d.x0, "y0": d.y0,
-                             "x1": d.x1, "y1": d.y1, "det_score": d.score, "quality": q, "hist": hist})
+                             "x1": d.x1, "y1": d.y1, "det_score": d.score, "quality": q, "hist": hist,
+                             "lm": d.landmarks})
         for tr, ob in tracker.step(frame.t, obs):
             key = (-ob.quality, ob.t, ob.index)
             kept = best.setdefault(tr.local_id, [])
@@ -141,8 +142,7 @@ def embed_face(matcher, gallery: np.ndarray, params: ChunkParams, ob: FaceObs, c
     """Embed one face from its crop and score it against the watchlist (float64 similarities)."""
     d = ob.det
     ox, oy = origin
-    local = type(d)(d.x0 - ox, d.y0 - oy, d.x1 - ox, d.y1 - oy, d.score)
-    vec = matcher.embed(crop, [local])[0]
+    vec = matcher.embed(crop, [d.shifted(ox, oy)])[0]
     sims = (np.asarray(matcher.compare(vec[None, :], gallery)[0], dtype=np.float64) if len(gallery)
             else np.zeros(0, np.float64))
     retain = params.keep_embeddings or (len(sims) and float(np.max(sims)) >= params.threshold)
@@ -152,7 +152,8 @@ def embed_face(matcher, gallery: np.ndarray, params: ChunkParams, ob: FaceObs, c
 
 OBS_SCHEMA = pa.schema([("frame", pa.int64()), ("t", pa.float64()), ("det_index", pa.int32()),
                         ("x0", pa.int32()), ("y0", pa.int32()), ("x1", pa.int32()), ("y1", pa.int32()),
-                        ("det_score", pa.float32()), ("quality", pa.float64()), ("hist", pa.list_(pa.float32()))])
+                        ("det_score", pa.float32()), ("quality", pa.float64()), ("hist", pa.list_(pa.float32())),
+                        ("lm", pa.list_(pa.float64()))])
 FACES_SCHEMA = pa.schema([("frame", pa.int64()), ("det_index", pa.int32()), ("t", pa.float64()),
                           ("sims", pa.list_(pa.float64())), ("embedding", pa.list_(pa.float32()))])
 
@@ -160,8 +161,9 @@ FACES_SCHEMA = pa.schema([("frame", pa.int64()), ("det_index", pa.int32()), ("t"
 def _obs_table(rows) -> pa.Table:
     if not rows:
         return OBS_SCHEMA.empty_table()
-    cols = {f.name: [r[f.name] for r in rows] for f in OBS_SCHEMA if f.name != "hist"}
+    cols = {f.name: [r[f.name] for r in rows] for f in OBS_SCHEMA if f.name not in ("hist", "lm")}
     cols["hist"] = [np.asarray(r["hist"], dtype=np.float32).tolist() for r in rows]
+    cols["lm"] = [list(r["lm"]) for r in rows]
     return pa.Table.from_pydict(cols, schema=OBS_SCHEMA)
 
 
@@ -177,6 +179,8 @@ def _faces_table(rows) -> pa.Table:
 def read_chunk(run: Path, spec: ChunkSpec) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     paths = chunk_paths(run, spec)
     obs = pq.read_table(paths["obs"]).to_pandas()
+    if "lm" not in obs.columns:      # a chunk written before detectors gave landmarks (resumed replay)
+        obs["lm"] = [()] * len(obs)
     faces = pq.read_table(paths["faces"]).to_pandas()
     stats = json.loads(paths["done"].read_text())
     return obs, faces, stats
@@ -214,7 +218,7 @@ def track_footage(run: Path, specs: list[ChunkSpec], params: TrackerParams, came
         batch = []
         for i, r in zip(g.index, g.itertuples(index=False)):
             ob = FaceObs(int(r.frame), float(r.t), Detection(int(r.x0), int(r.y0), int(r.x1), int(r.y1),
-                                                             float(r.det_score)),
+                                                             float(r.det_score), tuple(r.lm)),
                          float(r.quality), np.asarray(r.hist, dtype=np.float32), index=int(r.det_index))
             row_of[id(ob)] = i
             batch.append(ob)
@@ -232,11 +236,12 @@ def track_footage(run: Path, specs: list[ChunkSpec], params: TrackerParams, came
         for ob in best_faces(tr, params.keep_best):
             embedded[row_of[id(ob)]] = True
             chosen_rows.append({"track_id": tid, "frame": ob.frame, "det_index": ob.index, "t": ob.t,
-                                "x0": ob.det.x0, "y0": ob.det.y0, "x1": ob.det.x1, "y1": ob.det.y1})
+                                "x0": ob.det.x0, "y0": ob.det.y0, "x1": ob.det.x1, "y1": ob.det.y1,
+                                "lm": ob.det.landmarks})
         track_rows.append(_track_row(tid, tr))
-    detections = obs.drop(columns=["hist", "det_index"]).assign(track_id=det_track, embedded=embedded)
+    detections = obs.drop(columns=["hist", "det_index", "lm"]).assign(track_id=det_track, embedded=embedded)
     return FootageTracks(detections, pd.DataFrame(track_rows), pd.DataFrame(
-        chosen_rows, columns=["track_id", "frame", "det_index", "t", "x0", "y0", "x1", "y1"]), faces)
+        chosen_rows, columns=["track_id", "frame", "det_index", "t", "x0", "y0", "x1", "y1", "lm"]), faces)
 
 
 def _track_row(tid: str, tr: Track) -> dict[str, Any]:
@@ -270,7 +275,7 @@ def embed_missing(ft: FootageTracks, path: Path, fps: float, folder_fps: float |
                 image = frame.image
         if image is None:   # pragma: no cover - the frame decoded once; a second decode must find it
             raise RuntimeError(f"frame {c.frame} of {path} could not be decoded again")
-        d = Detection(int(c.x0), int(c.y0), int(c.x1), int(c.y1))
+        d = Detection(int(c.x0), int(c.y0), int(c.x1), int(c.y1), 1.0, tuple(c.lm))
         crop, origin = crop_face(image, d, params.tracker.crop_margin)
         ob = FaceObs(int(c.frame), float(c.t), d, 0.0, np.zeros(0, np.float32), index=int(c.det_index))
         r = embed_face(matcher, gallery, params, ob, crop, origin)

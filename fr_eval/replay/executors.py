@@ -66,6 +66,11 @@ def _init_worker(matcher_name: str, matcher_options: dict, parent: int | None = 
     _WORKER["matcher"] = matcher
 
 
+def worker_matcher():
+    """The matcher this worker process loaded at start."""
+    return _WORKER["matcher"]
+
+
 def _ready() -> None:
     """A no-op task: submitting one per worker makes the pool start its processes."""
 
@@ -105,6 +110,12 @@ class WorkerPool:
         # at once that its parent is gone, instead of taking its new parent (init) for the real one
         return ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"), initializer=_init_worker,
                                    initargs=(self.matcher_name, self.matcher_options, os.getpid()))
+
+    def map(self, fn, items) -> list:
+        """``fn`` over ``items`` on the started workers, results in the order of ``items`` (enrolment)."""
+        if self.pool is None:
+            self.pool = self._new()
+        return list(self.pool.map(fn, items, chunksize=max(1, len(items) // (8 * self.workers))))
 
     def take(self) -> ProcessPoolExecutor:
         """The started pool (once); then a fresh one, e.g. after a worker died."""

@@ -55,7 +55,9 @@ MAX_TOP_K, MAX_FACES_PER_TRACK, MAX_FPS = 10_000, 100, 240.0
 class ReplayOptions:
     """Everything that changes a replay's numbers (recorded in the manifest and the signature)."""
 
-    matcher: str | None = None           # default: the bundle's matcher
+    matcher: str | None = None           # default: the bundle's matcher; or DETECTOR+EMBEDDER
+    detector: str | None = None          # instead of matcher: the detector half (the embedder: the bundle's)
+    embedder: str | None = None          # instead of matcher: the embedder half
     matcher_options: dict[str, Any] = field(default_factory=dict)
     fps: float = 5.0
     threshold: float | None = None       # default: the bundle's operated threshold
@@ -65,6 +67,7 @@ class ReplayOptions:
 
     def numbers_params(self) -> dict[str, Any]:
         d = asdict(self)
+        del d["detector"], d["embedder"]     # resolved into ``matcher`` (the spec) by preflight
         d["tracker"] = self.tracker.as_dict()
         return d
 
@@ -125,8 +128,10 @@ def preflight(bundle_path: str | Path, options: ReplayOptions, say: Callable[[st
     """Every check a replay makes before any work: the bundle (with its media), the matcher and its options,
     the threshold in the matcher's range.  ``fr-eval validate`` runs the same (one owner of "is this bundle
     replayable")."""
+    from fr_eval.replay.matchers.registry import matcher_spec
+
     bundle_peek = load_bundle(bundle_path, check_media=False)
-    name = options.matcher or bundle_peek.matcher
+    name = matcher_spec(options.matcher, options.detector, options.embedder, bundle_peek.matcher)
     matcher = load_matcher(name, **options.matcher_options)
     bundle = load_bundle(bundle_path, check_media=not matcher.imports_scores)
     threshold = bundle.threshold if options.threshold is None else float(options.threshold)
@@ -248,9 +253,12 @@ def _replay_footage(bundle, matcher, name, threshold, options, execution, work, 
         raise InputError(f"--chunk-seconds {chunk_s:g} plans {len(specs):,} chunks (at most {MAX_CHUNKS:,})",
                          hint="use longer chunks")
     pending = [s for s in specs if not is_done(work, s)]
-    pool = start_pool(execution.workers, len(pending), name, options.matcher_options, execution.scheduler)
+    # a large watchlist is worth the workers even when the footage is one chunk (enrolment runs on them too)
+    n_tasks = max(len(pending), workers if len(bundle.watchlist) >= 200 else 0)
+    pool = start_pool(execution.workers, n_tasks, name, options.matcher_options, execution.scheduler)
     try:
-        enrolment, gallery = _enrolment(bundle, matcher, work, resume=(work / "enrolment.parquet").is_file())
+        enrolment, gallery = _enrolment(bundle, matcher, work, resume=(work / "enrolment.parquet").is_file(),
+                                        mapper=pool.map if pool is not None else None, progress=execution.progress)
         manifest["footage"] = metas
         manifest["chunks"] = {"planned": len(specs), "seconds": chunk_s,
                               "retries": manifest.get("chunks", {}).get("retries", {})}
@@ -279,7 +287,8 @@ def _probe(f) -> dict[str, Any]:
             "frames": info.frames, "codec": info.codec}
 
 
-def _enrolment(bundle: Bundle, matcher, work: Path, resume: bool) -> tuple[pd.DataFrame, np.ndarray]:
+def _enrolment(bundle: Bundle, matcher, work: Path, resume: bool, mapper=None, progress: bool = False
+               ) -> tuple[pd.DataFrame, np.ndarray]:
     path = work / "enrolment.parquet"
     if resume and path.is_file():
         table = pd.read_parquet(path)
@@ -287,7 +296,7 @@ def _enrolment(bundle: Bundle, matcher, work: Path, resume: bool) -> tuple[pd.Da
         return table.drop(columns="template"), gallery
     from fr_eval.replay.enrolment import enrol
 
-    table, gallery = enrol(bundle, matcher)
+    table, gallery = enrol(bundle, matcher, mapper=mapper, progress=progress)
     write_parquet(path, table.assign(template=[g.tolist() for g in gallery]))
     return table, gallery
 

@@ -22,7 +22,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from fr_eval.replay.matchers.base import Detection
 
@@ -152,6 +151,8 @@ class Tracker:
         if self.open and observations:
             cost = np.array([[self._cost(tr, ob) for ob in observations] for tr in self.open])
             finite = np.where(np.isfinite(cost), cost, 1e6)
+            from scipy.optimize import linear_sum_assignment  # loaded on first use: 0.3 s of start-up
+
             rows, cols = linear_sum_assignment(finite)
             for r, c in zip(rows, cols):
                 if cost[r, c] <= self.p.max_cost:

@@ -33,13 +33,25 @@ from fr_eval.store.hashing import sha256_file
 
 @dataclass(frozen=True)
 class Detection:
-    """One face found in one frame."""
+    """One face found in one frame.
+
+    ``landmarks`` are the detector's five points, when it gives them, as ``(x, y)`` pairs flattened to ten
+    numbers in pixel coordinates of the same image, in the order right eye, left eye, nose tip, right mouth
+    corner, left mouth corner (the subject's right and left; YuNet's order).  A detector without landmarks
+    leaves it empty; an embedder that needs them says so (``Embedder.needs_landmarks``).
+    """
 
     x0: int
     y0: int
     x1: int
     y1: int
     score: float = 1.0
+    landmarks: tuple[float, ...] = ()
+
+    def shifted(self, dx: int, dy: int) -> Detection:
+        """The same face in an image whose origin is at ``(dx, dy)`` of this one (a crop)."""
+        lm = tuple(v - (dx if i % 2 == 0 else dy) for i, v in enumerate(self.landmarks))
+        return Detection(self.x0 - dx, self.y0 - dy, self.x1 - dx, self.y1 - dy, self.score, lm)
 
     @property
     def box(self) -> tuple[int, int, int, int]:
@@ -73,6 +85,8 @@ class Matcher(ABC):
     description: ClassVar[str] = ""
     #: (low, high) of :meth:`compare`
     similarity_range: tuple[float, float] = (0.0, 1.0)
+    #: the licence of the model weights
+    licence: ClassVar[str] = "unknown"
     #: the threshold this matcher's documentation recommends
     default_threshold: ClassVar[float] = 0.5
     #: True for matchers that read recorded scores instead of footage (no detect/embed)

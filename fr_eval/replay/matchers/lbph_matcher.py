@@ -38,6 +38,7 @@ SCALE = 100.0
 class LBPHMatcher(Matcher):
     name = "opencv-lbph"
     description = "OpenCV Haar cascade + LBPH histograms (chi-square), no downloaded weights"
+    licence = "Apache-2.0 (OpenCV) + Intel (cascade)"
     similarity_range = (0.0, 1.0)
     default_threshold = 0.64  # the accuracy-maximising LFW threshold (benchmarks/lfw_pairs.py)
 

@@ -38,6 +38,7 @@ COLUMNS = {"camera": True, "t": True, "subject_id": True, "score": True, "event_
 class ScoresMatcher(Matcher):
     name = "scores"
     description = "imports candidate scores from another system's CSV log (no footage decoded)"
+    licence = "none (no model)"
     imports_scores = True
     default_threshold = 0.5
 
