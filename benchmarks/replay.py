@@ -12,8 +12,12 @@ dominate), at its own size and upscaled to 1280x720 (written to
 benchmarks/out/, not committed).  Both methods are timed from start to end,
 enrolment of the watchlist included.
 
-    .venv/bin/python benchmarks/replay.py            # all matchers, both sizes
-    .venv/bin/python benchmarks/replay.py --sizes 720 --matchers dlib
+    .venv/bin/python benchmarks/replay.py --naive-from benchmarks/naive-2026-12-01.json   # 720p and 1080p
+    .venv/bin/python benchmarks/replay.py --sizes 720 --matchers dlib,yunet+dlib
+
+Matchers are specs as ``fr-eval replay -m`` takes them (``dlib``, ``yunet+dlib``, ``dlib-cnn+dlib``), options
+after a colon (``dlib:upsample=1``).  Chunks are fr-eval's default (chosen from the footage and the workers)
+unless ``--chunk-seconds`` is given.
 
 Results are printed as a Markdown table; copy them into docs/performance.md.
 """
@@ -113,16 +117,20 @@ def parse_matcher(spec: str) -> tuple[str, dict[str, str]]:
     return name, dict(o.split("=", 1) for o in opts.split(";") if o)
 
 
+def uses_dlib_embedder(matcher: str) -> bool:
+    """The naive loop is dlib's embedder at distance 0.6: its alerts are comparable with these matchers'."""
+    return matcher == "dlib" or matcher.endswith("+dlib")
+
+
 def fr_eval_replay(bundle: Path, matcher: str, options: dict[str, str], workers: int, chunk_s: float) -> dict:
     from fr_eval.replay.pipeline import ExecOptions, ReplayOptions, replay
     from fr_eval.store.runs import read_table
 
     tag = "".join(f"-{k}{v}" for k, v in sorted(options.items()))
     out = OUT / f"run-{bundle.name}-{matcher}{tag}-{workers}"
-    threshold = 0.5 if matcher == "dlib" else None
-    res = replay(bundle, out, ReplayOptions(matcher=matcher, matcher_options=options, threshold=threshold,
-                                            chunk_s=chunk_s),
-                 ExecOptions(workers=workers, overwrite=True, progress=False))
+    threshold = 0.5 if uses_dlib_embedder(matcher) else None
+    res = replay(bundle, out, ReplayOptions(matcher=matcher, matcher_options=options, threshold=threshold),
+                 ExecOptions(workers=workers, overwrite=True, progress=False, chunk_s=chunk_s))
     s = res.summary
     alerts = read_table(out, "alerts")
     tracks = read_table(out, "tracks").set_index("track_id")
@@ -131,20 +139,21 @@ def fr_eval_replay(bundle: Path, matcher: str, options: dict[str, str], workers:
         tr = tracks.loc[a.track_id]
         lo, hi = alerted.get(a.subject_id, (np.inf, -np.inf))
         alerted[a.subject_id] = (min(lo, tr.t_start), max(hi, tr.t_end))
-    return {**s, "alerted": alerted}
+    stats = res.manifest["chunks"].get("stats", [])
+    return {**s, "alerted": alerted, "detect_s": sum(c.get("detect_s", 0) for c in stats),
+            "chunk_s": res.manifest["chunks"].get("seconds")}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="360,720")
-    ap.add_argument("--matchers", default="dlib,opencv-lbph",
+    ap.add_argument("--sizes", default="720,1080")
+    ap.add_argument("--matchers", default="dlib,dlib:upsample=1,yunet+dlib",
                     help="comma-separated; options after a colon, e.g. dlib:upsample=1 (the naive loop's detector "
                          "setting, for HD footage)")
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--repeat", type=int, default=4, help="play the clip this many times in a row")
-    ap.add_argument("--chunk-seconds", type=float, default=20.0,
-                    help="replay chunk length: the default 60 s would leave a 37 s clip in one chunk, so that a "
-                         "second worker would have nothing to do")
+    ap.add_argument("--chunk-seconds", type=float, default=None,
+                    help="replay chunk length (default: fr-eval's, chosen from the footage and the workers)")
     ap.add_argument("--no-naive", action="store_true")
     ap.add_argument("--naive-from", type=Path, default=None,
                     help="reuse the naive-loop rows of an earlier replay.json (same footage, same machine): the naive "
@@ -173,14 +182,16 @@ def main() -> None:
             for w in [int(x) for x in args.workers.split(",")]:
                 r = fr_eval_replay(bundle, name, options, w, args.chunk_seconds)
                 shown = name + "".join(f" --matcher-option {k}={v}" for k, v in sorted(options.items()))
+                chunks = f"{args.chunk_seconds:g} s chunks" if args.chunk_seconds else "default chunks"
                 rows.append({"footage": f"{size}p",
-                             "method": f"fr-eval replay --matcher {shown} (5 fps, tracks, {args.chunk_seconds:g} s chunks)",
+                             "method": f"fr-eval replay --matcher {shown} (5 fps, tracks, {chunks})",
                              "workers": w, "frames": r["frames"], "faces": r["faces"], "wall_s": r["wall_s"],
                              "fps": r["frames"] / r["wall_s"], "faces_s": r["faces"] / r["wall_s"],
                              "rtf": r["realtime_factor"], "alerted": r["alerted"],
                              "speedup_vs_naive": (naive["wall_s"] / r["wall_s"]) if naive else None,
                              "same_subjects": (sorted(r["alerted"]) == sorted(naive["alerted"]))
-                             if naive and name == "dlib" else None})
+                             if naive and uses_dlib_embedder(name) else None,
+                             "detect_s": r.get("detect_s"), "chunk_s": r.get("chunk_s")})
     print("\n| footage | method | workers | frames | faces | wall s | frames/s | faces/s | real-time factor | "
           "speed-up vs naive | same subjects as naive | subjects alerted (time span) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")

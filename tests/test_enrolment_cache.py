@@ -98,3 +98,30 @@ def test_worker_and_coordinator_enrol_the_same(bundle, tmp_path, monkeypatch):
     assert np.array_equal(local, pooled)
     assert _enrol_one.__module__ == "fr_eval.replay.enrolment"
     assert enrol_photo(m, str(bundle / "nope.jpg"), "x").error
+
+
+def test_a_dominant_face_is_enrolled_and_two_similar_faces_are_refused(examples_dir, tmp_path):
+    """A photo with a small second face in the background enrols its large face (recorded with the number of
+    faces found); two faces of similar size stay refused."""
+    from PIL import Image
+
+    from fr_eval.replay.enrolment import DOMINANT
+
+    m = load_matcher("yunet+dlib")
+    photo = Image.open(examples_dir / "obama.jpg").convert("RGB")
+    big = m.detect(np.asarray(photo))[0]
+    face = photo.crop(big.box)
+    small = face.resize((face.width * 2 // 5, face.height * 2 // 5))
+    canvas = photo.copy()
+    canvas.paste(small, (5, 5))
+    path = tmp_path / "dominant.jpg"
+    canvas.save(path, quality=95)
+    found = enrol_photo(m, str(path), "x")
+    assert found.faces == 2 and found.template is not None and found.box == m.detect(np.asarray(photo))[0].box
+    alone = enrol_photo(m, str(examples_dir / "obama.jpg"), "x")
+    assert np.allclose(found.template, alone.template, atol=0.05)
+    same = face.resize((int(face.width / DOMINANT * 1.2), int(face.height / DOMINANT * 1.2)))
+    canvas = photo.copy()
+    canvas.paste(same, (5, 5))
+    canvas.save(path, quality=95)
+    assert enrol_photo(m, str(path), "x").template is None

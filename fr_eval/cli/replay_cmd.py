@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from fr_eval.cli.options import command_line, echo_json, json_option, quiet_option, show_progress
+from fr_eval.cli.options import command_line, echo_json, json_option, quiet_option, show_progress, wide_option
 
 
 def _matcher_options(pairs: tuple[str, ...]) -> dict:
@@ -136,8 +136,9 @@ def validate(bundle, matcher, detector, embedder, no_enrol):
 
 
 @click.command()
+@wide_option
 @json_option
-def matchers(as_json):
+def matchers(wide, as_json):
     """List installed matchers, detectors and embedders (with version, licence and weights' SHA-256)."""
     from fr_eval.replay.matchers.catalogue import catalogue
 
@@ -145,7 +146,7 @@ def matchers(as_json):
     if as_json:
         echo_json(rows)
         return
-    click.echo(catalogue_text(rows))
+    click.echo(catalogue_text(rows, wide=wide))
 
 
 def catalogue_text(rows: list[dict], wide: bool = False) -> str:

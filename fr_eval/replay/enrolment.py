@@ -1,4 +1,10 @@
-"""Enrolment: one template per watchlist subject, from one photo with exactly one face.
+"""Enrolment: one template per watchlist subject, from the one face of its photo.
+
+A photo is enrolled when the detector finds exactly one face in it, or when one face dominates: its box is at
+least :data:`DOMINANT` times as high as every other face's (a custody photo with a small face in the
+background, common in news photos such as LFW's, which a CNN detector finds and HOG misses).  Anything else
+(no face, two faces of similar size) is refused, naming the photo, because which face is the subject would be
+a guess.
 
 Photos are enrolled in parallel on the replay's worker processes when it has them, and each template is
 kept in the template cache (:mod:`fr_eval.replay.template_cache`), so a second replay against the same
@@ -22,6 +28,9 @@ from fr_eval.replay.footage import load_image
 from fr_eval.replay.template_cache import Enrolled
 from fr_eval.store.hashing import sha256_file
 
+#: a face this many times as high as every other face in the photo is the subject's
+DOMINANT = 1.5
+
 #: ``map(function, items)`` over worker processes, or None for this process
 Mapper = Callable[[Callable, Sequence], list] | None
 
@@ -32,11 +41,11 @@ def enrol_photo(matcher, path: str, where: str) -> Enrolled:
         image = load_image(path, where)
     except InputError as exc:
         return Enrolled(0, error=exc.message if exc.where is None else exc.one_line())
-    dets = matcher.detect(image)
-    if len(dets) != 1:
+    dets = sorted(matcher.detect(image), key=lambda d: (-d.height, d.y0, d.x0))
+    if not dets or (len(dets) > 1 and dets[0].height < DOMINANT * dets[1].height):
         return Enrolled(len(dets))
     d = dets[0]
-    return Enrolled(1, d.box, np.asarray(matcher.embed(image, dets)[0], dtype=np.float32))
+    return Enrolled(len(dets), d.box, np.asarray(matcher.embed(image, [d])[0], dtype=np.float32))
 
 
 def enrol(bundle: Bundle, matcher, mapper: Mapper = None, progress: bool = False) -> tuple[pd.DataFrame, np.ndarray]:
@@ -84,14 +93,15 @@ def enrol(bundle: Bundle, matcher, mapper: Mapper = None, progress: bool = False
         if got.error is not None:
             problems.append(got.error)
             continue
-        if got.faces != 1:
-            problems.append(f"subject {sid} ({rel}): {'no face' if not got.faces else f'{got.faces} faces'} found")
+        if got.template is None:
+            problems.append(f"subject {sid} ({rel}): " + ("no face found" if not got.faces else
+                            f"{got.faces} faces found, none at least {DOMINANT:g} times as high as the others"))
             continue
-        assert got.box is not None and got.template is not None
+        assert got.box is not None
         vectors.append(got.template)
         x0, y0, x1, y1 = got.box
         rows.append({"subject_id": sid, "image": rel, "sha256": sha, "x0": x0, "y0": y0, "x1": x1, "y1": y1,
-                     **{c: sub[c] for c in extra}})
+                     "faces_in_photo": got.faces, **{c: sub[c] for c in extra}})
     if problems:
         more = f" (and {len(problems) - 1} more: {'; '.join(problems[1:4])})" if len(problems) > 1 else ""
         raise InputError(f"{bundle.root / wl_file}: cannot enrol {problems[0]}{more}",

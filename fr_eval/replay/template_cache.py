@@ -22,7 +22,8 @@ import numpy as np
 
 @dataclass
 class Enrolled:
-    """What enrolling one photo found: the number of faces, and the box and template of the one face."""
+    """What enrolling one photo found: the number of faces, and the box and template of the subject's face
+    (None when no face is the subject's: none found, or two of similar size)."""
 
     faces: int
     box: tuple[int, int, int, int] | None = None
@@ -32,8 +33,10 @@ class Enrolled:
 
 def matcher_key(matcher) -> str:
     info = matcher.info()
+    from fr_eval.replay.enrolment import DOMINANT
+
     ident = {"name": info.name, "version": info.version, "model_files": info.model_files,
-             "parameters": info.parameters}
+             "parameters": info.parameters, "enrolment_rule": f"one face, or one {DOMINANT:g} times as high"}
     return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -56,10 +59,10 @@ def get(key: str, photo_sha: str) -> Enrolled | None:
             if str(z["key"]) != key or str(z["photo"]) != photo_sha:
                 return None
             faces = int(z["faces"])
-            if faces != 1:
+            if not len(z["template"]):
                 return Enrolled(faces)
             box = tuple(int(v) for v in z["box"])
-            return Enrolled(1, (box[0], box[1], box[2], box[3]), np.asarray(z["template"], dtype=np.float32))
+            return Enrolled(faces, (box[0], box[1], box[2], box[3]), np.asarray(z["template"], dtype=np.float32))
     except Exception:   # a damaged entry is recomputed, never used
         return None
 

@@ -29,9 +29,10 @@ def catalogue() -> list[dict[str, Any]]:
             try:
                 obj = load_matcher(entry.name) if kind == "matcher" else load_component(group, entry.name)
                 rows.append(_describe(kind, entry, obj))
-            except FrEvalError as exc:
+            except Exception as exc:    # listed with its reason; one broken plug-in never hides the others
+                problem = exc.one_line() if isinstance(exc, FrEvalError) else f"cannot load: {exc}"
                 rows.append({"kind": kind, "name": entry.name, "package": f"{entry.package} {entry.version}",
                              "target": entry.target,
                              "version": entry.version, "licence": "?", "description": "", "weights": {},
-                             "options": {}, "problem": exc.one_line()})
+                             "options": {}, "problem": problem})
     return rows

@@ -1,0 +1,123 @@
+"""Detectors side by side on the same deployments: passage recall, TPIR and FPIR, with paired tests against HOG.
+
+For each bundle (the four synthetic suite deployments, day/night x sparse/dense, and the real Hamilton clip)
+and each matcher spec, the bundle is replayed with fr-eval's defaults and scored.  Per bundle and matcher:
+
+* passage recall: passages with at least one detection linked to them (``n_tracks > 0``), over all passages,
+  and over the planted (watchlisted) passages -- a passage no detector sees can never alert;
+* TPIR and FPIR at the bundle's threshold, with Clopper-Pearson intervals (the one counter, ``fr-eval score``);
+* exact McNemar tests against the reference matcher (default ``dlib:upsample=1``, dlib's HOG upsampled once,
+  which is also ``dlib``'s default on these 360p bundles) on the same passages: detected or not, and for
+  planted passages, alerted or not (:func:`fr_eval.thresholds.compare.mcnemar`).
+
+    make synth-suite                                   # the four LFW bundles (needs ../shared/data/lfw)
+    .venv/bin/python benchmarks/detectors.py           # about 10 min on 2 cores
+    .venv/bin/python benchmarks/detectors.py --matchers dlib:upsample=1,yunet+dlib,dlib-cnn+dlib --bundles hamilton
+
+Runs go to runs/detectors/<matcher>/<bundle> (replayed only when missing; --fresh replays again).  Prints
+Markdown tables for docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from fr_eval.counting.counter import funnel, passage_outcomes  # noqa: E402
+from fr_eval.counting.load import load_statistics  # noqa: E402
+from fr_eval.counting.methods import compute  # noqa: E402
+from fr_eval.counting.rates import format_rate  # noqa: E402
+from fr_eval.replay.pipeline import ExecOptions, ReplayOptions, replay  # noqa: E402
+from fr_eval.thresholds.compare import mcnemar  # noqa: E402
+
+SUITE = ("day-sparse", "night-sparse", "day-dense", "night-dense")
+
+
+def bundle_path(name: str) -> Path:
+    return ROOT / "datasets" / "hamilton" if name == "hamilton" else ROOT / "datasets/synthetic/build" / name
+
+
+def parse(spec: str) -> tuple[str, dict[str, str]]:
+    name, _, opts = spec.partition(":")
+    return name, dict(o.split("=", 1) for o in opts.split(";") if o)
+
+
+def run_one(bundle: str, spec: str, fresh: bool, workers: int) -> tuple[Path, float | None]:
+    name, options = parse(spec)
+    out = ROOT / "runs" / "detectors" / spec.replace(":", "_").replace(";", "_").replace("=", "") / bundle
+    took = None
+    if fresh or not (out / "manifest.json").is_file():
+        t = time.perf_counter()
+        replay(bundle_path(bundle), out, ReplayOptions(matcher=name, matcher_options=options),
+               ExecOptions(workers=workers, overwrite=True, progress=False))
+        took = time.perf_counter() - t
+    return out, took
+
+
+def per_passage(stats) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per passage (in passage_id order): id, detected, planted, raised a correct alert (the counter's rule)."""
+    p = stats.passages.assign(_o=passage_outcomes(stats)["alerted_correct"].to_numpy())
+    p = p.sort_values("passage_id").reset_index(drop=True)
+    detected = (p["n_tracks"].fillna(0) > 0).to_numpy()
+    return (p["passage_id"].to_numpy(), detected, p["watchlisted"].astype(bool).to_numpy(),
+            p["_o"].astype(bool).to_numpy())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bundles", default=",".join(SUITE + ("hamilton",)))
+    ap.add_argument("--matchers", default="dlib:upsample=1,yunet+dlib")
+    ap.add_argument("--reference", default="dlib:upsample=1")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--fresh", action="store_true")
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    specs = args.matchers.split(",")
+    if args.reference not in specs:
+        specs.insert(0, args.reference)
+    rows, out = [], {}
+    print("| bundle | matcher | passages detected | planted passages detected | TPIR | FPIR | "
+          "McNemar vs reference: detected (ref only / this only, p) | alerted plants (ref only / this only, p) | "
+          "replay s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for bundle in args.bundles.split(","):
+        ref = None
+        for spec in specs:
+            run, took = run_one(bundle, spec, args.fresh, args.workers)
+            stats = load_statistics(run)
+            ids, det, planted, hits = per_passage(stats)
+            f = funnel(stats)
+            tpir, fpir = compute("tpir", f), compute("fpir", f)
+            if spec == args.reference:
+                ref = (ids, det, planted, hits)
+            cells = ["–", "–"]
+            if ref is not None and spec != args.reference and list(ref[0]) == list(ids):
+                t1 = mcnemar(ref[1], det, "detected")
+                t2 = mcnemar(ref[3][ref[2]], hits[planted], "alerted plants")
+                cells = [f"{t1.a_only} / {t1.b_only}, p = {t1.p_value:.3g}",
+                         f"{t2.a_only} / {t2.b_only}, p = {t2.p_value:.3g}"]
+            n, k = len(det), int(det.sum())
+            npl, kpl = int(planted.sum()), int((det & planted).sum())
+            manifest = json.loads((run / "manifest.json").read_text())
+            wall = manifest.get("summary", {}).get("wall_s")
+            row = {"bundle": bundle, "matcher": spec, "detected": [k, n], "planted_detected": [kpl, npl],
+                   "tpir": tpir.to_dict(), "fpir": fpir.to_dict(), "tests": cells, "wall_s": wall}
+            rows.append(row)
+            print(f"| {bundle} | {spec} | {k}/{n} = {k / n:.1%} | {kpl}/{npl} = {kpl / max(npl, 1):.1%} | "
+                  f"{format_rate(tpir, unit=False)} | {format_rate(fpir, unit=False)} | {cells[0]} | {cells[1]} | "
+                  f"{wall} |")
+    out["rows"] = rows
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
