@@ -1,10 +1,17 @@
 """Enrolment: one template per watchlist subject, from the one face of its photo.
 
-A photo is enrolled when the detector finds exactly one face in it, or when one face dominates: its box is at
-least :data:`DOMINANT` times as high as every other face's (a custody photo with a small face in the
-background, common in news photos such as LFW's, which a CNN detector finds and HOG misses).  Anything else
-(no face, two faces of similar size) is refused, naming the photo, because which face is the subject would be
-a guess.
+A photo is enrolled when the detector finds exactly one face in it.  When it finds several (a CNN detector
+also finds the faces cut by the border or far behind, common in news photos such as LFW's, which HOG misses),
+the subject's face is (:func:`subject_face`):
+
+1. the largest face, when its box is at least :data:`DOMINANT` times the area of every other; else
+2. the one face whose box spans the photo's vertical centre line (watchlist photos are taken with the subject's
+   face centred left to right: ISO/IEC 19794-5 frontal images, custody photos), when exactly one does and no
+   other face is more than :data:`DOMINANT` times its area.
+
+Anything else (no face; two faces of similar size, both or neither on the centre line) is refused, naming the
+photo, because which face is the subject's would be a guess.  The enrolment table records how many faces each
+photo had (``faces_in_photo``).
 
 Photos are enrolled in parallel on the replay's worker processes when it has them, and each template is
 kept in the template cache (:mod:`fr_eval.replay.template_cache`), so a second replay against the same
@@ -25,11 +32,30 @@ from fr_eval.errors import InputError
 from fr_eval.inputs.bundle import Bundle
 from fr_eval.replay import template_cache
 from fr_eval.replay.footage import load_image
+from fr_eval.replay.matchers.base import Detection
 from fr_eval.replay.template_cache import Enrolled
 from fr_eval.store.hashing import sha256_file
 
-#: a face this many times as high as every other face in the photo is the subject's
+#: several faces: the central face is the subject's unless another face is more than this many times its area
 DOMINANT = 1.5
+
+
+def subject_face(dets: Sequence[Detection], width: int, height: int) -> Detection | None:
+    """The subject's face among a photo's detections, or None when there is none or it would be a guess."""
+    if len(dets) <= 1:
+        return dets[0] if dets else None
+
+    def area(d: Detection) -> int:
+        return (d.x1 - d.x0) * (d.y1 - d.y0)
+
+    largest = max(dets, key=lambda d: (area(d), -d.y0, -d.x0))
+    if all(area(largest) >= DOMINANT * area(d) for d in dets if d is not largest):
+        return largest
+    central = [d for d in dets if d.x0 <= width / 2 < d.x1]
+    if len(central) != 1:
+        return None
+    c = central[0]
+    return None if any(area(d) > DOMINANT * area(c) for d in dets if d is not c) else c
 
 #: ``map(function, items)`` over worker processes, or None for this process
 Mapper = Callable[[Callable, Sequence], list] | None
@@ -41,10 +67,10 @@ def enrol_photo(matcher, path: str, where: str) -> Enrolled:
         image = load_image(path, where)
     except InputError as exc:
         return Enrolled(0, error=exc.message if exc.where is None else exc.one_line())
-    dets = sorted(matcher.detect(image), key=lambda d: (-d.height, d.y0, d.x0))
-    if not dets or (len(dets) > 1 and dets[0].height < DOMINANT * dets[1].height):
+    dets = matcher.detect(image)
+    d = subject_face(dets, image.shape[1], image.shape[0])
+    if d is None:
         return Enrolled(len(dets))
-    d = dets[0]
     return Enrolled(len(dets), d.box, np.asarray(matcher.embed(image, [d])[0], dtype=np.float32))
 
 
@@ -95,7 +121,8 @@ def enrol(bundle: Bundle, matcher, mapper: Mapper = None, progress: bool = False
             continue
         if got.template is None:
             problems.append(f"subject {sid} ({rel}): " + ("no face found" if not got.faces else
-                            f"{got.faces} faces found, none at least {DOMINANT:g} times as high as the others"))
+                            f"{got.faces} faces found and none is clearly the subject's (the largest by "
+                            f"{DOMINANT:g} times, or the only one on the photo's centre line)"))
             continue
         assert got.box is not None
         vectors.append(got.template)

@@ -36,7 +36,8 @@ def matcher_key(matcher) -> str:
     from fr_eval.replay.enrolment import DOMINANT
 
     ident = {"name": info.name, "version": info.version, "model_files": info.model_files,
-             "parameters": info.parameters, "enrolment_rule": f"one face, or one {DOMINANT:g} times as high"}
+             "parameters": info.parameters,
+             "enrolment_rule": f"subject_face with DOMINANT={DOMINANT:g}"}
     return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()
 
 
