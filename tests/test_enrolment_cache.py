@@ -126,7 +126,7 @@ def test_the_central_face_is_the_subjects_and_a_guess_is_refused(examples_dir, t
     centre, edge = Detection(40, 10, 60, 30), Detection(0, 0, 10, 10)
     assert subject_face([centre, edge], 100, 100) is centre
     assert subject_face([edge, Detection(80, 80, 91, 91)], 100, 100) is None       # similar, both off centre
-    assert subject_face([centre, Detection(45, 60, 70, 90)], 100, 100) is None
+    assert subject_face([centre, Detection(45, 60, 66, 81)], 100, 100) is None       # two on the centre line
     huge = Detection(0, 0, 40, 39)
     assert 40 * 39 > DOMINANT * 400 and subject_face([centre, huge], 100, 100) is huge
     assert subject_face([Detection(0, 0, 20, 20), Detection(70, 0, 92, 22)], 100, 100) is None
