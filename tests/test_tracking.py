@@ -124,3 +124,25 @@ def test_iou_and_crop():
     img = np.zeros((100, 100, 3), np.uint8)
     crop, origin = crop_face(img, Detection(10, 10, 30, 30), 0.5)
     assert origin == (0, 0) and crop.shape == (40, 40, 3)  # grown by 10 px each side, clipped at the edge
+
+
+def _edge_handover(frame_size):
+    """Someone walks right and out at the edge of a 640-wide frame (the last box clipped by the edge); the next
+    frame, someone else walks in there, going left.  Same clothes colour: only geometry can tell them apart."""
+    tracker = Tracker(TrackerParams(), frame_size=frame_size)
+    for f, x in enumerate((380, 450, 520)):
+        tracker.step(f / FPS, [_obs(f, x, 100, 80)])
+    clipped = FaceObs(3, 3 / FPS, Detection(590, 100, 640, 180, 1.0), 1.0, _hist(0))
+    tracker.step(3 / FPS, [clipped])                      # the walker's face, cut by the edge: leaving
+    tracker.step(4 / FPS, [_obs(4, 560, 100, 80)])        # the newcomer, centre at 600
+    tracker.step(5 / FPS, [_obs(5, 500, 100, 80)])
+    return tracker.finish()
+
+
+def test_a_person_who_walked_out_of_the_frame_is_not_the_next_one_in():
+    """Found with YuNet on the synthetic suite: a detector that finds the clipped face at the edge bridged two
+    people into one track (day-sparse, passages p0003 and p0005).  With the frame size known, the exit rule
+    ends the walker's track; without it (as before) the two people were one track."""
+    assert len(_edge_handover(None)) == 1
+    tracks = _edge_handover((640, 360))
+    assert [len(t.obs) for t in tracks] == [4, 2]

@@ -98,6 +98,7 @@ def process_chunk(spec: ChunkSpec, matcher, gallery: np.ndarray, params: ChunkPa
     n_frames, first_t, last_t, detect_s = 0, None, None, 0.0
     for frame in sample_frames(Path(spec.path), fps=spec.fps, t0=spec.t0, t1=spec.t1, folder_fps=spec.folder_fps,
                                report=report, threads=params.threads):
+        tracker.frame_size = (frame.image.shape[1], frame.image.shape[0])
         n_frames += 1
         first_t = frame.t if first_t is None else first_t
         last_t = frame.t
@@ -199,7 +200,7 @@ class FootageTracks:
 
 
 def track_footage(run: Path, specs: list[ChunkSpec], params: TrackerParams, camera: str,
-                  footage: int) -> FootageTracks:
+                  footage: int, frame_size: tuple[int, int] | None = None) -> FootageTracks:
     """One tracker over the footage's detections in time order; each track's best faces chosen whole."""
     obs_parts, face_parts = [], []
     for spec in specs:
@@ -212,7 +213,7 @@ def track_footage(run: Path, specs: list[ChunkSpec], params: TrackerParams, came
     faces = faces.drop_duplicates(["frame", "det_index"]).reset_index(drop=True)
     from fr_eval.replay.matchers.base import Detection
 
-    tracker = Tracker(params)
+    tracker = Tracker(params, frame_size=frame_size)
     row_of: dict[int, int] = {}
     for (_, t), g in obs.groupby(["frame", "t"], sort=True):
         batch = []

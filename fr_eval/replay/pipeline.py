@@ -318,7 +318,9 @@ def _finalise(bundle, specs, enrolment, gallery, matcher, threshold, options, pa
         fspecs = [s for s in specs if s.footage == f.index]
         chunk_stats = [read_chunk(work, s)[2] for s in fspecs]
         stats_all += chunk_stats
-        ft = track_footage(work, fspecs, options.tracker, f.camera, f.index)
+        meta = manifest["footage"][f.index]
+        size = (int(meta["width"]), int(meta["height"])) if meta.get("width") and meta.get("height") else None
+        ft = track_footage(work, fspecs, options.tracker, f.camera, f.index, frame_size=size)
         faces = embed_missing(ft, f.path.resolve(), options.fps, f.fps if f.is_frame_folder else None, matcher,
                               gallery, params)
         re_embedded += int(faces.attrs.get("re_embedded", 0))
@@ -330,7 +332,6 @@ def _finalise(bundle, specs, enrolment, gallery, matcher, threshold, options, pa
         for name in TABLES:
             if len(tables[name]):
                 write_part(work, name, f"{f.index:02d}", tables[name])
-        meta = manifest["footage"][f.index]
         cov = footage_coverage(meta, chunk_stats, [(s.t0, s.t1) for s in fspecs], options.fps)
         coverage.append(cov)
         for s, st in zip(fspecs, chunk_stats):

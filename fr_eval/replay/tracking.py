@@ -4,7 +4,10 @@ Association is frame to frame: the cost of pairing an open track with a new
 detection mixes box overlap (IoU), centre distance relative to face size and
 appearance (a colour histogram of the face crop, far cheaper than an
 embedding); pairs are chosen with scipy's ``linear_sum_assignment``.  A track
-closes when it has not been seen for ``max_gap_s`` seconds.
+closes when it has not been seen for ``max_gap_s`` seconds, and takes no new
+detection once its last face touched an edge of the frame while moving
+towards it (``exit_at_edge``): someone who walked out at the right edge is not
+the person who walks in there next.
 
 Each track's ``keep_best`` best-quality faces (quality = face size x sharpness
 x detector confidence; ties to the earlier face) are chosen once the track is
@@ -39,6 +42,7 @@ class TrackerParams:
     max_cost: float = 0.9
     keep_best: int = 3            # faces per track to embed
     crop_margin: float = 0.6      # crop = box grown by this share of its size on each side
+    exit_at_edge: bool = True     # a track whose last face touched an edge, moving out, takes no detection
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -117,8 +121,11 @@ def iou(a: Detection, b: Detection) -> float:
 class Tracker:
     """Online IoU + appearance tracker over sampled frames (deterministic)."""
 
-    def __init__(self, params: TrackerParams | None = None, first_id: int = 0):
+    def __init__(self, params: TrackerParams | None = None, first_id: int = 0,
+                 frame_size: tuple[int, int] | None = None):
         self.p = params or TrackerParams()
+        #: (width, height) of the frames, for the exit rule (None: unknown, the rule is off)
+        self.frame_size = frame_size
         self.open: list[Track] = []
         self.closed: list[Track] = []
         self._next = first_id
@@ -126,6 +133,8 @@ class Tracker:
     def _cost(self, track: Track, ob: FaceObs) -> float:
         b = ob.det
         a = _predict(track, ob.t)
+        if self.p.exit_at_edge and self.frame_size and _left_view(track, self.frame_size):
+            return math.inf          # the person walked out of view: whoever appears there next is someone else
         ha, hb = max(a.height, 1), max(b.height, 1)
         if max(ha, hb) / min(ha, hb) > self.p.max_size_ratio:
             return math.inf
@@ -176,6 +185,18 @@ class Tracker:
         self.closed.extend(self.open)
         self.open = []
         return sorted(self.closed, key=lambda tr: tr.local_id)
+
+
+def _left_view(track: Track, frame_size: tuple[int, int]) -> bool:
+    """Whether the track's last face touched an edge of the frame while moving towards it (the person is
+    walking out of view)."""
+    if len(track.obs) < 2:
+        return False
+    last, prev = track.obs[-1].det, track.obs[-2].det
+    w, h = frame_size
+    dx, dy = (last.x0 + last.x1) - (prev.x0 + prev.x1), (last.y0 + last.y1) - (prev.y0 + prev.y1)
+    return ((last.x1 >= w and dx > 0) or (last.x0 <= 0 and dx < 0)
+            or (last.y1 >= h and dy > 0) or (last.y0 <= 0 and dy < 0))
 
 
 def _predict(track: Track, t: float) -> Detection:
