@@ -25,10 +25,13 @@ $(STAMP): setup.cfg pyproject.toml Makefile
 # nothing downloads during make demo or make test (weights ship with fr-eval or its packages)
 export FR_EVAL_OFFLINE = 1
 
+# the bundle's own matcher (dlib, which its adjudication is of), then the same footage with the YuNet detector
 demo: env
 	$(FR) replay datasets/hamilton --out runs/demo --overwrite
 	$(FR) score runs/demo
 	$(FR) report runs/demo -o reports/demo.pdf
+	$(FR) replay datasets/hamilton --out runs/demo-yunet --detector yunet --overwrite --quiet
+	$(FR) compare runs/demo runs/demo-yunet
 
 # the whole suite on both cores (test modules spread over two processes; numbers never depend on it)
 test: env lint

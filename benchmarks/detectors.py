@@ -3,9 +3,14 @@
 For each bundle (the four synthetic suite deployments, day/night x sparse/dense, and the real Hamilton clip)
 and each matcher spec, the bundle is replayed with fr-eval's defaults and scored.  Per bundle and matcher:
 
-* passage recall: passages with at least one detection linked to them (``n_tracks > 0``), over all passages,
-  and over the planted (watchlisted) passages -- a passage no detector sees can never alert;
-* TPIR and FPIR at the bundle's threshold, with Clopper-Pearson intervals (the one counter, ``fr-eval score``);
+* face recall per frame (synthetic bundles, which know where every face is drawn): of the fully visible
+  faces at the sampled moments, the share a detection overlaps (IoU above 0.3) -- the detector alone;
+* passage recall: passages with at least one face track linked to them (``n_tracks > 0``), over all passages,
+  and over the planted (watchlisted) passages -- a passage no track reaches can never alert (detector and
+  tracker together);
+* TPIR and FPIR at the bundle's threshold, with Clopper-Pearson intervals (the one counter, ``fr-eval score``),
+  and TPIR at the threshold that holds FPIR to 10% (``fr-eval sweep --target-fpir 0.1``): a detector that
+  finds more faces gives more chances of a false alert at a fixed threshold, so compare them at equal FPIR too;
 * exact McNemar tests against the reference matcher (default ``dlib:upsample=1``, dlib's HOG upsampled once,
   which is also ``dlib``'s default on these 360p bundles) on the same passages: detected or not, and for
   planted passages, alerted or not (:func:`fr_eval.thresholds.compare.mcnemar`).
@@ -37,6 +42,7 @@ from fr_eval.counting.methods import compute  # noqa: E402
 from fr_eval.counting.rates import format_rate  # noqa: E402
 from fr_eval.replay.pipeline import ExecOptions, ReplayOptions, replay  # noqa: E402
 from fr_eval.thresholds.compare import mcnemar  # noqa: E402
+from fr_eval.thresholds.targets import threshold_for_target  # noqa: E402
 
 SUITE = ("day-sparse", "night-sparse", "day-dense", "night-dense")
 
@@ -62,6 +68,30 @@ def run_one(bundle: str, spec: str, fresh: bool, workers: int) -> tuple[Path, fl
     return out, took
 
 
+def face_recall(bundle: str, run: Path) -> tuple[int, int] | None:
+    """Fully visible truth faces at sampled moments, and how many a detection overlaps (IoU > 0.3)."""
+    import pandas as pd
+
+    from fr_eval.counting.linking import iou
+    from fr_eval.store.runs import read_table
+
+    boxes = bundle_path(bundle) / "truth_boxes.csv"
+    if not boxes.is_file() or bundle == "hamilton":
+        return None
+    truth = pd.read_csv(boxes)
+    truth = truth[truth["visible"] >= 0.99]
+    det = read_table(run, "detections")
+    fps = json.loads((run / "manifest.json").read_text())["parameters"]["fps"]
+    truth = truth[np.isclose(truth["t"] * fps, np.round(truth["t"] * fps))]
+    by_t = {round(t, 3): g[["x0", "y0", "x1", "y1"]].to_numpy(float) for t, g in det.groupby(det["t"].round(3))}
+    hit = 0
+    for r in truth.itertuples():
+        d = by_t.get(round(r.t, 3))
+        if d is not None and (iou(d, np.array([[r.x0, r.y0, r.x1, r.y1]] * len(d), float)) > 0.3).any():
+            hit += 1
+    return hit, len(truth)
+
+
 def per_passage(stats) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per passage (in passage_id order): id, detected, planted, raised a correct alert (the counter's rule)."""
     p = stats.passages.assign(_o=passage_outcomes(stats)["alerted_correct"].to_numpy())
@@ -84,10 +114,11 @@ def main() -> None:
     if args.reference not in specs:
         specs.insert(0, args.reference)
     rows, out = [], {}
-    print("| bundle | matcher | passages detected | planted passages detected | TPIR | FPIR | "
+    print("| bundle | matcher | faces found per frame | passages detected | planted passages detected | TPIR | FPIR | "
+          "TPIR at FPIR <= 10% (threshold) | "
           "McNemar vs reference: detected (ref only / this only, p) | alerted plants (ref only / this only, p) | "
           "replay s |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for bundle in args.bundles.split(","):
         ref = None
         for spec in specs:
@@ -108,12 +139,17 @@ def main() -> None:
             npl, kpl = int(planted.sum()), int((det & planted).sum())
             manifest = json.loads((run / "manifest.json").read_text())
             wall = manifest.get("summary", {}).get("wall_s")
-            row = {"bundle": bundle, "matcher": spec, "detected": [k, n], "planted_detected": [kpl, npl],
-                   "tpir": tpir.to_dict(), "fpir": fpir.to_dict(), "tests": cells, "wall_s": wall}
+            fr = face_recall(bundle, run)
+            choice = threshold_for_target(stats, target_fpir=0.1)
+            at10 = (f"{format_rate(choice.rates['tpir'], unit=False)} ({choice.threshold:.3f})"
+                    if choice.threshold is not None else f"none ({choice.reason})")
+            row = {"bundle": bundle, "matcher": spec, "face_recall": fr, "detected": [k, n],
+                   "planted_detected": [kpl, npl], "tpir": tpir.to_dict(), "fpir": fpir.to_dict(), "at_fpir_10": at10, "tests": cells, "wall_s": wall}
             rows.append(row)
-            print(f"| {bundle} | {spec} | {k}/{n} = {k / n:.1%} | {kpl}/{npl} = {kpl / max(npl, 1):.1%} | "
-                  f"{format_rate(tpir, unit=False)} | {format_rate(fpir, unit=False)} | {cells[0]} | {cells[1]} | "
-                  f"{wall} |")
+            frc = f"{fr[0]}/{fr[1]} = {fr[0] / fr[1]:.1%}" if fr and fr[1] else "–"
+            print(f"| {bundle} | {spec} | {frc} | {k}/{n} = {k / n:.1%} | {kpl}/{npl} = {kpl / max(npl, 1):.1%} | "
+                  f"{format_rate(tpir, unit=False)} | {format_rate(fpir, unit=False)} | {at10} | "
+                  f"{cells[0]} | {cells[1]} | {wall} |")
     out["rows"] = rows
     if args.json:
         args.json.write_text(json.dumps(out, indent=2, default=str))

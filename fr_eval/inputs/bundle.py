@@ -20,6 +20,10 @@ import pandas as pd
 
 from fr_eval.errors import InputError
 
+#: the matcher of a bundle that names none: YuNet finds the faces, dlib embeds them (docs/matchers.md,
+#: "Which detector to choose", gives the figures); ``fr-eval synth`` writes it into the bundles it makes
+DEFAULT_MATCHER = "yunet+dlib"
+
 SCHEMA_ID = "fr-eval/bundle/1"
 LIGHTING = ("day", "night", "indoor", "unknown")
 CROWD = ("sparse", "dense", "unknown")
@@ -204,7 +208,7 @@ def load_bundle(path: str | Path, *, check_media: bool = True) -> Bundle:
 
     return Bundle(root=root, id=bundle_id, title=str(raw.get("title") or bundle_id), place=_string(raw, "place", where),
                   start_time=start, lighting=lighting, crowd=crowd, threshold=threshold,
-                  matcher=str(raw.get("matcher") or "dlib"), watchlist=watchlist, footage=footage, truth=truth,
+                  matcher=str(raw.get("matcher") or DEFAULT_MATCHER), watchlist=watchlist, footage=footage, truth=truth,
                   truth_boxes=truth_boxes, adjudication=adjudication, faces_processed=faces_processed,
                   demographics=demographics, sources=sources, notes=str(raw.get("notes") or ""), raw=raw)
 

@@ -11,6 +11,7 @@ import yaml
 
 from fr_eval import __version__
 from fr_eval.errors import InputError
+from fr_eval.inputs.bundle import DEFAULT_MATCHER
 from fr_eval.store.hashing import sha256_file
 from fr_eval.synth.faces import FaceSource, enrolable, enrolment_jpeg, locate_face, safe_id
 from fr_eval.synth.render import IN_VIEW
@@ -81,7 +82,7 @@ def write_bundle(work: Path, *, spec: SynthSpec, source: FaceSource, cast: Cast,
         "start_time": spec.start_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "conditions": {"lighting": spec.lighting, "crowd": spec.crowd},
         "threshold": spec.threshold,
-        "matcher": "dlib",
+        "matcher": DEFAULT_MATCHER,
         "watchlist": "watchlist.csv",
         "footage": [{"path": FOOTAGE, "camera": CAMERA}],
         "truth": "truth.csv",
