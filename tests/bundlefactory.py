@@ -19,8 +19,10 @@ def write_bundle(root: Path, *, footage: list[dict], watchlist: list[dict], trut
     import pandas as pd
 
     root.mkdir(parents=True, exist_ok=True)
+    # the tests written for dlib's HOG name it; a bundle that names no matcher gets fr-eval's default (yunet+dlib)
     spec = {"id": extra.pop("id", "test-bundle"), "place": "test bench", "start_time": "2020-02-27T10:00:00Z",
             "conditions": {"lighting": "day", "crowd": "sparse"}, "threshold": threshold,
+            "matcher": extra.pop("matcher", "dlib"),
             "watchlist": "watchlist.csv", "footage": footage, **extra}
     pd.DataFrame(watchlist).to_csv(root / "watchlist.csv", index=False)
     if truth is not None:

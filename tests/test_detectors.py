@@ -194,3 +194,18 @@ def test_yunet_replay_numbers_do_not_depend_on_chunks_or_workers(tmp_path):
         a, b = read_table(runs[0], name), read_table(runs[1], name)
         assert a.reset_index(drop=True).equals(b.reset_index(drop=True)), name
     assert {"miranda", "lacamoire"} <= set(read_table(runs[0], "alerts")["subject_id"])
+
+
+def test_a_bundle_that_names_no_matcher_gets_yunet_plus_dlib(tmp_path):
+    import yaml
+
+    from bundlefactory import write_bundle
+    from fr_eval.inputs.bundle import DEFAULT_MATCHER, load_bundle
+
+    root = write_bundle(tmp_path / "b", footage=[{"path": "footage/c.mp4", "camera": "c"}],
+                        watchlist=[{"subject_id": "s", "image": "watchlist/s.jpg"}])
+    spec = yaml.safe_load((root / "deployment.yaml").read_text())
+    del spec["matcher"]
+    (root / "deployment.yaml").write_text(yaml.safe_dump(spec))
+    assert DEFAULT_MATCHER == "yunet+dlib"
+    assert load_bundle(root, check_media=False).matcher == "yunet+dlib"

@@ -57,6 +57,9 @@ def subject_face(dets: Sequence[Detection], width: int, height: int) -> Detectio
     c = central[0]
     return None if any(area(d) > DOMINANT * area(c) for d in dets if d is not c) else c
 
+#: the enrolment rule's name in the template cache key (change it with the rule)
+RULE = f"subject_face: one face, the largest by {DOMINANT:g}x, or the only one on the centre line"
+
 #: ``map(function, items)`` over worker processes, or None for this process
 Mapper = Callable[[Callable, Sequence], list] | None
 
@@ -84,7 +87,7 @@ def enrol(bundle: Bundle, matcher, mapper: Mapper = None, progress: bool = False
     """
     wl_file = bundle.raw["watchlist"]
     extra = [c for c in bundle.watchlist.columns if c not in ("subject_id", "image")]
-    key = template_cache.matcher_key(matcher)
+    key = template_cache.matcher_key(matcher, RULE)
     subjects = []
     for _, sub in bundle.watchlist.iterrows():
         path = bundle.image_path(sub["subject_id"])

@@ -31,13 +31,12 @@ class Enrolled:
     error: str | None = None          # the photo could not be read (a one-line message)
 
 
-def matcher_key(matcher) -> str:
+def matcher_key(matcher, rule: str = "") -> str:
+    """The cache key of ``matcher``'s templates; ``rule`` names the enrolment rule (a change of rule is a new
+    key)."""
     info = matcher.info()
-    from fr_eval.replay.enrolment import DOMINANT
-
     ident = {"name": info.name, "version": info.version, "model_files": info.model_files,
-             "parameters": info.parameters,
-             "enrolment_rule": f"subject_face with DOMINANT={DOMINANT:g}"}
+             "parameters": info.parameters, "enrolment_rule": rule}
     return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()
 
 
