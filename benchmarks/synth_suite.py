@@ -37,15 +37,15 @@ def fmt(r) -> str:
     return format_rate(r, unit=False)     # the one text form of a rate
 
 
-def replay(name: str, fresh: bool) -> tuple[Path, float | None]:
+def replay(name: str, fresh: bool, matcher: str = "dlib") -> tuple[Path, float | None]:
     bundle, run = ROOT / "datasets/synthetic/build" / name, ROOT / "runs/suite" / name
     if not bundle.is_dir():
         sys.exit(f"{bundle}: missing; run `make synth-suite` first (needs ../shared/data/lfw)")
     took = None
     if fresh or not (run / "manifest.json").is_file():
         t = time.perf_counter()
-        subprocess.run([FR, "replay", str(bundle), "--out", str(run), "--overwrite", "--quiet"], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run([FR, "replay", str(bundle), "--out", str(run), "--overwrite", "--quiet", "-m", matcher],
+                       check=True, stdout=subprocess.DEVNULL)
         took = time.perf_counter() - t
         subprocess.run([FR, "synth", "--operator", str(run), "--overwrite"], check=True, stdout=subprocess.DEVNULL)
     return run, took
@@ -54,11 +54,13 @@ def replay(name: str, fresh: bool) -> tuple[Path, float | None]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--fresh", action="store_true", help="replay again even when the run exists")
+    ap.add_argument("--matcher", default="dlib", help="the matcher of the docs/datasets.md tables (dlib); "
+                                                      "benchmarks/detectors.py compares detectors")
     ap.add_argument("--json", type=Path, help="also write the figures as JSON")
     args = ap.parse_args()
     stats, timing = {}, {}
     for name in NAMES:
-        run, took = replay(name, args.fresh)
+        run, took = replay(name, args.fresh, args.matcher)
         stats[name] = load_statistics(run)
         m = json.loads((run / "manifest.json").read_text())
         timing[name] = (took, m.get("timings", {}))
