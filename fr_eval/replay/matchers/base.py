@@ -76,23 +76,19 @@ class MatcherInfo:
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
-class Matcher(ABC):
-    """Base class of every face matcher."""
+class Component(ABC):  # noqa: B024 - abstract through its subclasses' detect/embed/compare
+    """What every matcher, detector and embedder has: a name, options, version, licence and weight files."""
 
     #: entry-point name
     name: ClassVar[str] = "base"
     #: one line for ``fr-eval matchers``
     description: ClassVar[str] = ""
-    #: (low, high) of :meth:`compare`
-    similarity_range: tuple[float, float] = (0.0, 1.0)
-    #: the licence of the model weights
+    #: the licence of the model weights (what a user redistributing results needs to know)
     licence: ClassVar[str] = "unknown"
-    #: the threshold this matcher's documentation recommends
-    default_threshold: ClassVar[float] = 0.5
-    #: True for matchers that read recorded scores instead of footage (no detect/embed)
-    imports_scores: ClassVar[bool] = False
-    #: the settings the matcher accepts (``--matcher-option KEY=VALUE``), with what each does
+    #: the settings it accepts (``--matcher-option KEY=VALUE``), with what each does; anything else is refused
     OPTIONS: ClassVar[dict[str, str]] = {}
+    #: "matcher", "detector" or "embedder" (in messages)
+    kind: ClassVar[str] = "component"
 
     def __init__(self, **options: Any):
         unknown = sorted(set(options) - set(self.OPTIONS))
@@ -100,9 +96,39 @@ class Matcher(ABC):
             from fr_eval.errors import InputError
 
             known = ", ".join(f"{k} ({v})" for k, v in self.OPTIONS.items()) or "none"
-            raise InputError(f"matcher {self.name!r}: unknown option {unknown[0]!r}", hint=f"its options: {known}")
+            raise InputError(f"{self.kind} {self.name!r}: unknown option {unknown[0]!r}", hint=f"its options: {known}")
         self.options = options
 
+    def set_threads(self, n: int) -> None:  # noqa: B027 - an optional hook, not an abstract method
+        """Limit its own thread pool to ``n`` threads (called with 1 in each replay worker process, so that
+        workers do not oversubscribe the cores).  Default: nothing to limit."""
+
+    def version(self) -> str:
+        """The version of the software doing the work (not of fr-eval)."""
+        return "unknown"
+
+    def package(self) -> str:
+        return type(self).__module__.split(".")[0]
+
+    def model_files(self) -> dict[str, Path]:
+        """Model weight files, hashed into the manifest and the signature."""
+        return {}
+
+    def parameters(self) -> dict[str, Any]:
+        """Settings that change the numbers (recorded in the manifest and hashed into the signature)."""
+        return dict(self.options)
+
+
+class Matcher(Component):
+    """Base class of every face matcher."""
+
+    kind = "matcher"
+    #: (low, high) of :meth:`compare`
+    similarity_range: tuple[float, float] = (0.0, 1.0)
+    #: the threshold this matcher's documentation recommends
+    default_threshold: ClassVar[float] = 0.5
+    #: True for matchers that read recorded scores instead of footage (no detect/embed)
+    imports_scores: ClassVar[bool] = False
     # -- the three operations -------------------------------------------------
     @abstractmethod
     def detect(self, image: np.ndarray) -> list[Detection]:
@@ -116,26 +142,7 @@ class Matcher(ABC):
     def compare(self, probes: np.ndarray, gallery: np.ndarray) -> np.ndarray:
         """Similarity matrix ``(len(probes), len(gallery))``; higher means more alike."""
 
-    def set_threads(self, n: int) -> None:  # noqa: B027 - an optional hook, not an abstract method
-        """Limit the matcher's own thread pool to ``n`` threads (called with 1 in each replay worker process,
-        so that workers do not oversubscribe the cores).  Default: nothing to limit."""
-
     # -- description ------------------------------------------------------------
-    def version(self) -> str:
-        """The version of the software doing the matching (not of fr-eval)."""
-        return "unknown"
-
-    def package(self) -> str:
-        return type(self).__module__.split(".")[0]
-
-    def model_files(self) -> dict[str, Path]:
-        """Model weight files, hashed into the manifest."""
-        return {}
-
-    def parameters(self) -> dict[str, Any]:
-        """Settings that change the numbers (recorded in the manifest and hashed into the signature)."""
-        return dict(self.options)
-
     def input_files(self, bundle_root: Path) -> dict[str, Path]:
         """Input files the matcher reads besides the bundle (an imported log), hashed into the inputs."""
         return {}

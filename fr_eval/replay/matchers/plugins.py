@@ -27,52 +27,13 @@ The interface between them
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
-from fr_eval.replay.matchers.base import Detection
-
-
-class Component(ABC):  # noqa: B024 - abstract through its subclasses' detect/embed
-    """What a detector and an embedder share: a name, options, version, licence and weight files."""
-
-    name: ClassVar[str] = "base"
-    description: ClassVar[str] = ""
-    #: the licence of the model weights (what a user redistributing results needs to know)
-    licence: ClassVar[str] = "unknown"
-    #: option name -> what it does (``--matcher-option KEY=VALUE``)
-    OPTIONS: ClassVar[dict[str, str]] = {}
-    kind: ClassVar[str] = "component"
-
-    def __init__(self, **options: Any):
-        unknown = sorted(set(options) - set(self.OPTIONS))
-        if unknown:
-            from fr_eval.errors import InputError
-
-            known = ", ".join(f"{k} ({v})" for k, v in self.OPTIONS.items()) or "none"
-            raise InputError(f"{self.kind} {self.name!r}: unknown option {unknown[0]!r}", hint=f"its options: {known}")
-        self.options = options
-
-    def version(self) -> str:
-        return "unknown"
-
-    def package(self) -> str:
-        return type(self).__module__.split(".")[0]
-
-    def model_files(self) -> dict[str, Path]:
-        """Weight files, hashed into the manifest and the signature."""
-        return {}
-
-    def parameters(self) -> dict[str, Any]:
-        """Settings that change the numbers."""
-        return dict(self.options)
-
-    def set_threads(self, n: int) -> None:  # noqa: B027 - an optional hook
-        """Limit the component's own threads to ``n`` (1 in each replay worker process)."""
+from fr_eval.replay.matchers.base import Component, Detection
 
 
 class Detector(Component):
