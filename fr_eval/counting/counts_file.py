@@ -14,7 +14,7 @@ from typing import Any
 
 from fr_eval.counting.funnel import COUNT_KEYS, NUMBER_KEYS, Claim, Funnel, check_funnel
 from fr_eval.errors import InputError
-from fr_eval.inputs.yamlfile import load_yaml
+from fr_eval.inputs.yamlfile import check_keys, load_yaml
 
 SCHEMA_ID = "fr-eval/counts/1"
 
@@ -149,12 +149,7 @@ def _claims(items: Any, where: str) -> list[Claim]:
         w = f"{where}: claims[{i}]"
         if not isinstance(item, dict):
             raise InputError("a claim must be a mapping {id, text, method, reported, source}", where=w)
-        for key in item:
-            if key not in CLAIM_KEYS:
-                raise InputError(f"unknown key {key!r}", where=w, hint=f"known keys: {', '.join(CLAIM_KEYS)}")
-        for key, required in CLAIM_KEYS.items():
-            if required and item.get(key) in (None, ""):
-                raise InputError(f"missing key {key!r}", where=w)
+        check_keys(item, CLAIM_KEYS, w)
         fields = {k: text_value(item, k, w) for k in ("id", "method", "text", "source", "by", "kind")}
         cid = fields["id"]
         if cid in seen:

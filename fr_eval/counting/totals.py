@@ -20,6 +20,7 @@ from fr_eval.counting.funnel import COUNT_KEYS
 from fr_eval.counting.pooling import Selection, count_sums, date_span, select
 from fr_eval.counting.record_file import Record
 from fr_eval.errors import InputError
+from fr_eval.inputs.yamlfile import check_keys
 
 SCHEMA_ID = "fr-eval/published-totals/1"
 TOTAL_KEYS = {"id": True, "by": True, "source": True, "url": False, "text": False, "force": False, "from": True,
@@ -78,12 +79,7 @@ def load_totals(path: str | Path) -> list[PublishedTotal]:
         where = f"{path}: totals[{i}]"
         if not isinstance(item, dict):
             raise InputError("each total is a mapping", where=where)
-        for key in item:
-            if key not in TOTAL_KEYS:
-                raise InputError(f"unknown key {key!r}", where=where, hint=f"keys: {', '.join(TOTAL_KEYS)}")
-        for key, required in TOTAL_KEYS.items():
-            if required and item.get(key) in (None, ""):
-                raise InputError(f"missing key {key!r}", where=where)
+        check_keys(item, TOTAL_KEYS, where)
         counts = item["counts"]
         if not isinstance(counts, dict) or not counts:
             raise InputError("counts must be a mapping such as {deployments: 13, faces_processed: 247764}",

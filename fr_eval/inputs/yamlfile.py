@@ -68,3 +68,13 @@ def load_yaml(path: str | Path, *, what: str = "file") -> Any:
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
     return load_yaml_text(text, str(path))
+
+
+def check_keys(item: dict, keys: dict[str, bool], where: str) -> None:
+    """Refuse a mapping with a key not in ``keys`` or without a key ``keys`` marks required (one line each)."""
+    for key in item:
+        if key not in keys:
+            raise InputError(f"unknown key {key!r}", where=where, hint=f"known keys: {', '.join(keys)}")
+    for key, required in keys.items():
+        if required and item.get(key) in (None, ""):
+            raise InputError(f"missing key {key!r}", where=where)
