@@ -89,25 +89,26 @@ class YuNetDetector(Detector):
         cv2 = self._cv2
         bgr = np.ascontiguousarray(image[:, :, ::-1])
         h, w = image.shape[:2]
-        f = self.scale_for(h)
-        if f == 1.0:
+        factor = self.scale_for(h)
+        if factor == 1.0:
             faces = self._run(bgr, 1.0)
         else:
-            interp = cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR
-            faces = self._run(cv2.resize(bgr, (max(1, round(w * f)), max(1, round(h * f))), interpolation=interp), f)
+            interp = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
+            size = (max(1, round(w * factor)), max(1, round(h * factor)))
+            faces = self._run(cv2.resize(bgr, size, interpolation=interp), factor)
         if self.large_side and max(h, w) > self.large_side:
             s = self.large_side / max(h, w)
             small = cv2.resize(bgr, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
             faces = np.vstack([faces, self._run(small, s)])
             if len(faces) > 1:
-                keep = cv2.dnn.NMSBoxes([list(map(float, f[:4])) for f in faces], [float(f[14]) for f in faces],
+                keep = cv2.dnn.NMSBoxes([list(map(float, r[:4])) for r in faces], [float(r[14]) for r in faces],
                                         self.score_threshold, self.nms_threshold)
                 faces = faces[np.sort(np.asarray(keep, dtype=int).ravel())]
         out = []
-        for f in faces:
-            x0, y0 = max(0, int(round(f[0]))), max(0, int(round(f[1])))
-            x1, y1 = min(w, int(round(f[0] + f[2]))), min(h, int(round(f[1] + f[3])))
+        for r in faces:
+            x0, y0 = max(0, int(round(r[0]))), max(0, int(round(r[1])))
+            x1, y1 = min(w, int(round(r[0] + r[2]))), min(h, int(round(r[1] + r[3])))
             if x1 > x0 and y1 > y0:
-                out.append(Detection(x0, y0, x1, y1, float(f[14]), tuple(float(v) for v in f[4:14])))
+                out.append(Detection(x0, y0, x1, y1, float(r[14]), tuple(float(v) for v in r[4:14])))
         out.sort(key=lambda d: (d.y0, d.x0, d.y1, d.x1))
         return out
