@@ -46,6 +46,16 @@ def test_yunet_finds_small_faces_hog_misses(photo):
     frame[100:100 + small.shape[0], 200:200 + small.shape[1]] = small[:260, :440]
     assert len(load_component(DETECTORS, "yunet").detect(frame)) == 1
     assert load_component(DETECTORS, "hog", upsample=0).detect(frame) == []
+    # an HD frame is detected at half size (scale=auto): a 48 px face there is 24 px, still found, and the box
+    # comes back in the frame's own pixels
+    hd = cv2.resize(frame, (1280, 720), interpolation=cv2.INTER_LINEAR)
+    hd_small = np.full_like(hd, 90)
+    hd_small[200:200 + 3 * small.shape[0] // 2, 400:400 + 3 * small.shape[1] // 2] = cv2.resize(
+        small, (3 * small.shape[1] // 2, 3 * small.shape[0] // 2))[:520, :880]
+    yunet = load_component(DETECTORS, "yunet")
+    assert yunet.scale_for(720) == 0.5 and yunet.scale_for(360) == 1.0
+    found = yunet.detect(hd_small)
+    assert len(found) == 1 and 380 <= found[0].x0 <= 480 and 180 <= found[0].y0 <= 260
 
 
 def test_dlib_matcher_is_hog_plus_dlib_in_every_number(photo, group):
