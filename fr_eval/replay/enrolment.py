@@ -93,14 +93,13 @@ def enrol(bundle: Bundle, matcher, mapper: Mapper = None, progress: bool = False
         path = bundle.image_path(sub["subject_id"])
         sha = sha256_file(path) if Path(path).is_file() else ""
         subjects.append((sub, path, sha))
-    shas = {sha for _, _, sha in subjects if sha}
     found: dict[str, Enrolled] = {}
     todo: dict[str, tuple[str, str]] = {}       # photo sha256 (or the path of a missing file) -> work
     for sub, path, sha in subjects:
         hit = template_cache.get(key, sha) if sha else None
         if hit is not None:
             found[sha] = hit
-        elif sha not in todo:
+        elif (sha or str(path)) not in todo:
             todo[sha or str(path)] = (str(path), f"{wl_file}: subject {sub['subject_id']} ({sub['image']})")
     if todo:
         items = list(todo.items())
@@ -111,10 +110,10 @@ def enrol(bundle: Bundle, matcher, mapper: Mapper = None, progress: bool = False
 
             results = [enrol_photo(matcher, p, w) for p, w in tqdm(
                 [args for _, args in items], desc="enrol", unit="photo", disable=not progress, leave=False)]
-        for (sha, _), got in zip(items, results):
-            found[sha] = got
-            if sha in shas:
-                template_cache.put(key, sha, got)
+        for (k, (photo, _)), got in zip(items, results):
+            found[k] = got
+            if k != photo:                       # keyed by the photo's hash, not the path of a missing file
+                template_cache.put(key, k, got)
     rows, vectors, problems = [], [], []
     for sub, path, sha in subjects:
         got = found[sha or str(path)]

@@ -15,7 +15,7 @@ from fr_eval.replay.matchers.dlib_embedder import (  # noqa: F401 - re-exported 
     similarity_to_distance,
 )
 from fr_eval.replay.matchers.dlib_models import model_dir  # noqa: F401 - re-exported
-from fr_eval.replay.matchers.hog_detector import HogDetector, upsample_for
+from fr_eval.replay.matchers.hog_detector import HogDetector
 
 
 class DlibMatcher(ComposedMatcher):
@@ -33,11 +33,6 @@ class DlibMatcher(ComposedMatcher):
         det, emb = split_options(HogDetector, DlibEmbedder, {"upsample": upsample, "jitters": jitters, **options},
                                  "dlib")
         super().__init__(HogDetector(**det), DlibEmbedder(**emb), name="dlib")
-        self.upsample = self.detector.options["upsample"]
-        self.jitters = self.embedder.options["jitters"]
-
-    def upsample_for(self, height: int) -> int:
-        return upsample_for(self.upsample, height)
 
     def parameters(self) -> dict[str, Any]:
-        return {"upsample": self.upsample, "jitters": self.jitters}
+        return {"upsample": self.detector.options["upsample"], "jitters": self.embedder.options["jitters"]}

@@ -30,27 +30,38 @@ def upsample_for(upsample: int | str, height: int) -> int:
     return int(upsample)
 
 
-class HogDetector(Detector):
-    name = "hog"
-    description = "dlib HOG + linear SVM, frontal faces from about 80 px (40 px with upsample=1)"
-    licence = "BSL-1.0"
+class DlibDetector(Detector):
+    """What dlib's two detectors share: the ``upsample`` option and dlib's version."""
+
     OPTIONS = {"upsample": "auto, or times the frame is doubled before detection (0-3)"}
 
     def __init__(self, upsample: int | str = "auto", **options: Any):
-        super().__init__(upsample=parse_upsample("hog", upsample), **options)
-        import dlib
-
+        super().__init__(upsample=parse_upsample(self.name, upsample), **options)
         self.upsample = self.options["upsample"]
-        self._detector = dlib.get_frontal_face_detector()
 
     def version(self) -> str:
         return dlib_version()
+
+    def times_up(self, image: np.ndarray) -> int:
+        """Times ``image`` is doubled before detection (:func:`upsample_for`)."""
+        return upsample_for(self.upsample, image.shape[0])
+
+
+class HogDetector(DlibDetector):
+    name = "hog"
+    description = "dlib HOG + linear SVM, frontal faces from about 80 px (40 px with upsample=1)"
+    licence = "BSL-1.0"
+
+    def __init__(self, upsample: int | str = "auto", **options: Any):
+        super().__init__(upsample, **options)
+        import dlib
+
+        self._detector = dlib.get_frontal_face_detector()
 
     def package(self) -> str:
         return "dlib-bin"
 
     def detect(self, image: np.ndarray) -> list[Detection]:
-        rects, scores, _ = self._detector.run(np.ascontiguousarray(image), upsample_for(self.upsample,
-                                                                                        image.shape[0]), 0.0)
+        rects, scores, _ = self._detector.run(np.ascontiguousarray(image), self.times_up(image), 0.0)
         h, w = image.shape[:2]
         return [Detection(*b, float(s)) for r, s in zip(rects, scores) if (b := rect_box(r, w, h))]

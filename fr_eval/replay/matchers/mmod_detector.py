@@ -12,29 +12,23 @@ from typing import Any
 import numpy as np
 
 from fr_eval.replay.matchers.base import Detection
-from fr_eval.replay.matchers.dlib_models import dlib_version, model_file
-from fr_eval.replay.matchers.hog_detector import parse_upsample, rect_box, upsample_for
-from fr_eval.replay.matchers.plugins import Detector
+from fr_eval.replay.matchers.dlib_models import model_file
+from fr_eval.replay.matchers.hog_detector import DlibDetector, rect_box
 
 WEIGHTS = "mmod_human_face_detector.dat"
 
 
-class MmodDetector(Detector):
+class MmodDetector(DlibDetector):
     name = "dlib-cnn"
     description = "dlib CNN (MMOD) detector: robust to pose and light, slow on CPU"
     licence = "CC0-1.0"
-    OPTIONS = {"upsample": "auto, or times the frame is doubled before detection (0-3)"}
 
     def __init__(self, upsample: int | str = "auto", **options: Any):
-        super().__init__(upsample=parse_upsample("dlib-cnn", upsample), **options)
+        super().__init__(upsample, **options)
         import dlib
 
-        self.upsample = self.options["upsample"]
         self._file = model_file(WEIGHTS)
         self._detector = dlib.cnn_face_detection_model_v1(str(self._file))
-
-    def version(self) -> str:
-        return dlib_version()
 
     def package(self) -> str:
         return "dlib-bin + face_recognition_models"
@@ -43,6 +37,6 @@ class MmodDetector(Detector):
         return {WEIGHTS: self._file}
 
     def detect(self, image: np.ndarray) -> list[Detection]:
-        found = self._detector(np.ascontiguousarray(image), upsample_for(self.upsample, image.shape[0]))
+        found = self._detector(np.ascontiguousarray(image), self.times_up(image))
         h, w = image.shape[:2]
         return [Detection(*b, float(d.confidence)) for d in found if (b := rect_box(d.rect, w, h))]
